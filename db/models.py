@@ -1,0 +1,218 @@
+"""SQLAlchemy models: the entities of DESIGN section 5.
+
+History is append-only: runs, captures, extractions, findings and residents are only ever
+inserted. Programs, pages and program indicators hold the *current* state and are updated.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; stored as UTC."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, Any: JSON}
+
+
+TS = DateTime(timezone=True)
+
+
+class Program(Base):
+    __tablename__ = "programs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # ACGME id or slug
+    name: Mapped[str] = mapped_column(String(300))
+    institution: Mapped[str | None] = mapped_column(String(300))
+    specialty: Mapped[str | None] = mapped_column(String(120), index=True)
+    city: Mapped[str | None] = mapped_column(String(120))
+    state: Mapped[str | None] = mapped_column(String(2), index=True)
+    website: Mapped[str] = mapped_column(String(2000))
+    allowed_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    render_mode: Mapped[str] = mapped_column(String(16), default="auto")  # auto|static|browser
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)
+
+    pages: Mapped[list[Page]] = relationship(back_populates="program")
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(16), default="manual")  # manual|schedule
+    started_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(TS)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|completed|failed
+    program_ids: Mapped[list[str] | None] = mapped_column(JSON)  # None = all active programs
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("program_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[str] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))  # canonical URL
+    page_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    first_seen_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+    program: Mapped[Program] = relationship(back_populates="pages")
+
+
+class Capture(Base):
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    fetched_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    final_url: Mapped[str | None] = mapped_column(String(2000))  # after redirects
+    http_status: Mapped[int | None] = mapped_column(Integer)  # None when no response at all
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    body_sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # blob key
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    rendered: Mapped[bool] = mapped_column(Boolean, default=False)
+    unchanged: Mapped[bool] = mapped_column(Boolean, default=False)
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(500))  # failure reason; None = success
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+
+    page: Mapped[Page] = relationship()
+
+
+class Extraction(Base):
+    """One run of the normalizers (at one version) over one capture."""
+
+    __tablename__ = "extractions"
+    __table_args__ = (UniqueConstraint("capture_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(200))  # combined extractor versions
+    page_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    extraction_id: Mapped[int] = mapped_column(
+        ForeignKey("extractions.id", ondelete="CASCADE"), index=True
+    )
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"))
+    program_id: Mapped[str] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    indicator: Mapped[str] = mapped_column(String(64), index=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    confidence: Mapped[float] = mapped_column(Float)
+    strictness: Mapped[str | None] = mapped_column(String(16))  # hard|preferred
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # e.g. a stated deadline
+    quote: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)  # offsets in the capture's extracted text
+    end: Mapped[int] = mapped_column(Integer)
+    locator: Mapped[str | None] = mapped_column(String(1000))  # CSS path
+    extractor: Mapped[str] = mapped_column(String(64))  # name@version
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    extraction_id: Mapped[int] = mapped_column(
+        ForeignKey("extractions.id", ondelete="CASCADE"), index=True
+    )
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"))
+    program_id: Mapped[str] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(300))
+    pgy: Mapped[str | None] = mapped_column(String(16))
+    class_year: Mapped[int | None] = mapped_column(Integer)
+    chief: Mapped[bool] = mapped_column(Boolean, default=False)
+    school: Mapped[str | None] = mapped_column(String(500))  # as written
+    school_id: Mapped[str | None] = mapped_column(String(64))
+    country: Mapped[str | None] = mapped_column(String(100))
+    school_type: Mapped[str] = mapped_column(String(16), default="UNKNOWN")
+    quote: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+
+
+class ProgramIndicator(Base):
+    """The current value of one indicator for one program."""
+
+    __tablename__ = "program_indicators"
+    __table_args__ = (UniqueConstraint("program_id", "indicator"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[str] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    indicator: Mapped[str] = mapped_column(String(64), index=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    # auto|confirmed|corrected|rejected|conflicting|stale_review
+    status: Mapped[str] = mapped_column(String(16), default="auto")
+    source_finding_id: Mapped[int | None] = mapped_column(
+        ForeignKey("findings.id", ondelete="SET NULL")
+    )
+    conflicting_values: Mapped[list[Any] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)
+
+    source_finding: Mapped[Finding | None] = relationship()
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviewer: Mapped[str] = mapped_column(String(120))
+    program_id: Mapped[str] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    indicator: Mapped[str] = mapped_column(String(64))
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))  # confirm|reject|correct
+    corrected_value: Mapped[Any | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+
+class ChangeEvent(Base):
+    __tablename__ = "change_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[str] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    indicator: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[Any | None] = mapped_column(JSON)
+    new_value: Mapped[Any | None] = mapped_column(JSON)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)

@@ -1,0 +1,67 @@
+"""One page in, everything the normalizers read out: the `extract` contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from normalizers.document import Document, Finding, PageResult
+from normalizers.eligibility import EXTRACTOR as ELIGIBILITY, extract_eligibility
+from normalizers.page_types import EXTRACTOR as PAGE_TYPES, classify_page
+from normalizers.roster import EXTRACTOR as ROSTER, extract_residents
+from normalizers.support import EXTRACTOR as SUPPORT, extract_support
+from normalizers.text import TEXT_VERSION, html_to_document, text_to_document
+from normalizers.visa import EXTRACTOR as VISA, extract_visa
+
+# Stored on every extraction: re-running `normalize` after any of these changes re-extracts.
+VERSION = "+".join((TEXT_VERSION, PAGE_TYPES, VISA, ELIGIBILITY, SUPPORT, ROSTER))
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def document_from(body: bytes | str, content_type: str | None, url: str = "") -> Document:
+    """Parse a body as HTML or plain text according to its content type."""
+    if content_type and content_type.split(";")[0].strip().lower() == "text/plain":
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        return text_to_document(text, url)
+    return html_to_document(body, url)
+
+
+def extract_page(doc: Document) -> PageResult:
+    """Run every extractor over one document."""
+    findings: list[Finding] = [*extract_visa(doc), *extract_eligibility(doc), *extract_support(doc)]
+    residents = extract_residents(doc)
+    page_types = classify_page(doc, findings, residents)
+    return PageResult(doc, tuple(page_types), tuple(findings), tuple(residents), VERSION)
+
+
+def page_indicators(result: PageResult) -> dict[str, dict[str, Any]]:
+    """Findings of one page folded per indicator: one value, its confidence, all evidence."""
+    from normalizers.resolve import resolve_values  # resolve depends on nothing page-specific
+
+    out: dict[str, dict[str, Any]] = {}
+    for indicator, resolved in resolve_values(
+            [(f.indicator, f.value, f.confidence, f) for f in result.findings]).items():
+        out[indicator] = {
+            "value": resolved.value,
+            "confidence": round(resolved.confidence, 2),
+            "evidence": [
+                {"quote": f.evidence.quote, "start": f.evidence.start, "end": f.evidence.end,
+                 **({"strictness": f.strictness} if f.strictness else {}),
+                 **({"detail": f.detail} if f.detail else {})}
+                for f in resolved.sources
+            ],
+        }
+        if resolved.conflicting:
+            out[indicator]["conflicting_values"] = resolved.conflicting
+    return out
+
+
+def extract_contract(doc: Document) -> dict[str, Any]:
+    """The JSON printed by `imgcrawl extract` (see README, 'The extract contract')."""
+    result = extract_page(doc)
+    return {
+        "url": doc.url,
+        "page_types": list(result.page_types),
+        "indicators": page_indicators(result),
+        "residents": [r.as_dict() for r in result.residents],
+        "extractor_version": result.version,
+    }
