@@ -1,0 +1,347 @@
+"""The `imgcrawl` command line. Library errors become one-line messages and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import select
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crawler.capture_store import CaptureStore
+from crawler.config import data_dir as resolve_data_dir
+from crawler.config import database_url
+from crawler.demo_server import DEFAULT_SITES_DIR, DemoServer, DemoServerError
+from crawler.normalize_stage import normalize_captures
+from crawler.orchestrate import CrawlError, CrawlOptions, run_cycle
+from crawler.programs_io import ProgramListError, import_programs, parse_program_list
+from crawler.resolve_stage import resolve_programs
+from db import queries
+from db.models import CrawlRun, Program
+from db.session import Database
+from normalizers.extract import document_from, extract_contract
+
+app = typer.Typer(help="Crawl residency program websites and extract IMG facts with evidence.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+programs_app = typer.Typer(help="Register and list programs.", no_args_is_help=True)
+app.add_typer(programs_app, name="programs")
+console = Console()
+err_console = Console(stderr=True)
+
+DEMO_PROGRAMS = DEFAULT_SITES_DIR.parent / "programs.csv"
+SUPPORT_COLUMNS = (
+    ("mentorship.formal", "mentor"), ("mentorship.img_specific", "IMG mentor"),
+    ("orientation.present", "orient."), ("wellness.mental_health", "mental h."),
+    ("language.support", "language"), ("dei.initiatives", "DEI"),
+    ("support.img_specific", "IMG support"),
+)
+
+
+class UsageError(Exception):
+    """A command used wrongly; the message says how."""
+
+
+@dataclass
+class Context:
+    db_url: str | None
+    data_dir: Path | None
+
+    @property
+    def data(self) -> Path:
+        return resolve_data_dir(self.data_dir)
+
+    def database(self) -> Database:
+        return Database(database_url(self.db_url, self.data))
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: "
+                  "$IMGCRAWL_DATABASE_URL, else SQLite in the data directory).")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default: "
+                        "$IMGCRAWL_DATA_DIR, else ~/.local/share/imgcrawl).")] = None,
+) -> None:
+    ctx.obj = Context(db, data_dir)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+@programs_app.command("import")
+def programs_import(ctx: typer.Context, file: Path) -> None:
+    """Import programs from a CSV or YAML list; re-importing updates, never duplicates.
+
+    Example: imgcrawl programs import programs.csv
+    """
+    records = parse_program_list(file)
+    added, updated = import_programs(ctx.obj.database(), records)
+    console.print(f"imported {len(records)} programs ({added} new, {updated} updated)")
+
+
+@programs_app.command("list")
+def programs_list(ctx: typer.Context,
+                  table: Annotated[bool, typer.Option("--table", help="A table, not JSON.")] = False
+                  ) -> None:
+    """List programs with their current values (JSON by default).
+
+    Example: imgcrawl programs list --table
+    """
+    with ctx.obj.database().session() as session:
+        rows = queries.program_summaries(session)
+    if table:
+        console.print(_summary_table(rows))
+    else:
+        _print_json(rows)
+
+
+def _progress_callback(progress: Progress):
+    task = progress.add_task("crawling", total=None)
+
+    def update(event: dict[str, Any]) -> None:
+        if "stage" in event:
+            progress.update(task, description=event["stage"])
+        elif "done" in event:
+            progress.update(task, total=max(event["scheduled"], event["done"]),
+                            completed=event["done"])
+    return update
+
+
+def _crawl(ctx: Context, options: CrawlOptions) -> dict[str, Any]:
+    db = ctx.database()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+        run_id = run_cycle(db, ctx.data, options, _progress_callback(progress))
+    with db.session() as session:
+        return queries.run_summary(session, run_id)
+
+
+@app.command()
+def crawl(
+    ctx: typer.Context,
+    program: Annotated[list[str] | None, typer.Option("--program", "-p",
+                       help="Program id; repeat for several (default: all active).")] = None,
+    delay: Annotated[float | None, typer.Option(help="Seconds between requests to one host.")] = None,
+    budget: Annotated[int | None, typer.Option(help="Most pages fetched per program.")] = None,
+    depth: Annotated[int | None, typer.Option(help="Most clicks from the home page.")] = None,
+    allow_private_host: Annotated[list[str] | None, typer.Option(
+        help="Host that may resolve to a private address (e.g. a local mirror).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Crawl programs, extract, resolve, and print the run report.
+
+    Example: imgcrawl crawl --program riverside-im --delay 2
+    """
+    summary = _crawl(ctx.obj, CrawlOptions(
+        program_ids=program or None, download_delay=delay, page_budget=budget, max_depth=depth,
+        allow_private_hosts=tuple(allow_private_host or ())))
+    if as_json:
+        _print_json(summary)
+    else:
+        console.print(_report_table(summary))
+    if summary["status"] != "completed":
+        raise typer.Exit(1)
+
+
+@app.command()
+def normalize(
+    ctx: typer.Context,
+    all_captures: Annotated[bool, typer.Option("--all", help="Every archived capture.")] = False,
+    run: Annotated[int | None, typer.Option("--run", help="Only the captures of this run.")] = None,
+) -> None:
+    """Re-run extraction over archived captures (no crawling), then refresh current values.
+
+    Example: imgcrawl normalize --all
+    """
+    if all_captures == (run is not None):
+        raise UsageError("give exactly one of --all or --run N")
+    db = ctx.obj.database()
+    stats = normalize_captures(db, CaptureStore(ctx.obj.data), None if all_captures else run)
+    with db.session() as session:
+        program_ids = list(session.scalars(select(Program.id)))
+        if run is not None and session.get(CrawlRun, run) is None:
+            raise queries.NotFound(f"no run with id {run}")
+    resolved = resolve_programs(db, program_ids, run)
+    _print_json({"normalize": stats.as_dict(), "resolve": resolved.as_dict()})
+
+
+@app.command()
+def extract(
+    file: Path,
+    url: Annotated[str, typer.Option(help="URL to report the page under.")] = "",
+) -> None:
+    """Run the normalizers on one .html/.htm or .txt file and print the extract JSON.
+
+    Example: imgcrawl extract page.html --url https://example.org/residents
+    """
+    suffix = file.suffix.lower()
+    if suffix not in (".html", ".htm", ".txt"):
+        raise UsageError(f"{file.name}: extract reads .html, .htm or .txt files")
+    try:
+        body = file.read_bytes()
+    except OSError as error:
+        raise UsageError(f"{file}: cannot read ({error.strerror})") from error
+    content_type = "text/plain" if suffix == ".txt" else "text/html"
+    _print_json(extract_contract(document_from(body, content_type, url or file.resolve().as_uri())))
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    program_id: Annotated[str, typer.Argument(metavar="PROGRAM")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+) -> None:
+    """Show a program's current values with the quotes, URLs and fetch times behind them.
+
+    Example: imgcrawl show riverside-im
+    """
+    with ctx.obj.database().session() as session:
+        data = queries.program_values(session, program_id)
+    if as_json:
+        _print_json(data)
+        return
+    console.print(f"[bold]{data['name']}[/bold] ({data['id']}) {data['website']}")
+    for indicator, entry in data["values"].items():
+        value = json.dumps(entry["value"], ensure_ascii=False)
+        console.print(f"\n[bold cyan]{indicator}[/bold cyan] = {value}  [dim]{entry['status']}[/dim]",
+                      highlight=False)
+        evidence = entry.get("evidence")
+        if evidence:
+            console.print(f"  “{evidence['quote']}”", markup=False, highlight=False)
+            console.print(f"  {evidence['url']}  fetched {evidence['fetched_at']}  "
+                          f"{evidence['extractor']}", markup=False, highlight=False)
+    if data["residents"]:
+        console.print(f"\n[bold]residents[/bold] ({len(data['residents'])})")
+        for r in data["residents"]:
+            year = r["pgy"] or (f"class of {r['class_year']}" if r["class_year"] else "")
+            console.print(f"  {r['name']}  {year}  {r['school'] or '-'}  [{r['school_type']}]",
+                          markup=False, highlight=False)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    run_id: Annotated[int | None, typer.Argument(metavar="[RUN]")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """Show the report of a run (default: the latest).
+
+    Example: imgcrawl report 3 --json
+    """
+    with ctx.obj.database().session() as session:
+        run_id = run_id or queries.latest_run_id(session)
+        if run_id is None:
+            raise queries.NotFound("no runs yet")
+        summary = queries.run_summary(session, run_id)
+    if as_json:
+        _print_json(summary)
+    else:
+        console.print(_report_table(summary))
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    delay: Annotated[float, typer.Option(help="Seconds between requests to one demo host.")] = 0.2,
+) -> None:
+    """Serve the bundled demo sites, crawl them into a fresh database, and print a summary.
+
+    Example: imgcrawl demo
+    """
+    demo_dir = ctx.obj.data / "demo"
+    shutil.rmtree(demo_dir, ignore_errors=True)
+    demo_ctx = Context(ctx.obj.db_url or f"sqlite:///{demo_dir / 'imgcrawl.sqlite3'}", demo_dir)
+    with DemoServer() as server:
+        console.print(f"demo server: {len(server.sites)} sites on "
+                      f"{server.hosts()[0]}..{server.hosts()[-1]} port {server.port}")
+        records = parse_program_list(DEMO_PROGRAMS, server.substitute(DEMO_PROGRAMS.read_text()))
+        import_programs(demo_ctx.database(), records)
+        summary = _crawl(demo_ctx, CrawlOptions(download_delay=delay,
+                                                allow_private_hosts=tuple(server.hosts())))
+    console.print(_report_table(summary))
+    with demo_ctx.database().session() as session:
+        console.print(_summary_table(queries.program_summaries(session)))
+    console.print(f"\nexplore: imgcrawl --data-dir {demo_dir} show {records[0].id}")
+    if summary["status"] != "completed":
+        raise typer.Exit(1)
+
+
+@app.command("db-upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or migrate the database schema to the newest version.
+
+    Example: imgcrawl --db postgresql://localhost/imgcrawl db-upgrade
+    """
+    db = ctx.obj.database()
+    console.print(f"schema up to date: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "-"
+    return str(value)
+
+
+def _summary_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="Programs", show_lines=False)
+    for column in ("program", "J-1", "H-1B", "conditions", "IMG share", "residents",
+                   *(label for _, label in SUPPORT_COLUMNS)):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        values = row["values"]
+        share = values.get("roster.img_share")
+        share_text = "-" if not share else (
+            f"{share['img']}/{share['img'] + share['us_canadian']}"
+            + (f" ({share['share']:.0%})" if share["share"] is not None else ""))
+        visa_no = values.get("visa.citizens_only") and "citizens only"
+        table.add_row(row["id"], _fmt(values.get("visa.j1")), _fmt(values.get("visa.h1b")),
+                      _fmt(values.get("visa.h1b_conditions") or visa_no), share_text,
+                      _fmt(values.get("roster.resident_count")),
+                      *(_fmt(values.get(key)) for key, _ in SUPPORT_COLUMNS))
+    return table
+
+
+def _report_table(summary: dict[str, Any]) -> Table:
+    r = summary["report"]
+    table = Table(title=f"Run {summary['id']} ({summary['status']})", show_header=False)
+    table.add_column("figure")
+    table.add_column("value", overflow="fold")
+    failed = ", ".join(f"{k}: {v}" for k, v in r.get("failed_by_reason", {}).items()) or "none"
+    for label, value in (
+        ("programs", r.get("programs")),
+        ("pages fetched", r.get("pages_fetched")),
+        ("pages unchanged", r.get("pages_unchanged")),
+        ("pages failed", f"{r.get('pages_failed')} ({failed})"),
+        ("skipped by robots.txt", r.get("robots_skipped")),
+        ("blocked private addresses", r.get("blocked_private_address")),
+        ("bytes downloaded", r.get("bytes_downloaded")),
+        ("no roster found", ", ".join(r.get("programs_without_roster", [])) or "none"),
+        ("no visa statement", ", ".join(r.get("programs_without_visa_statement", [])) or "none"),
+        ("duration (s)", r.get("duration_seconds")),
+    ):
+        table.add_row(label, str(value))
+    return table
+
+
+ONE_LINE_ERRORS = (ProgramListError, CrawlError, queries.NotFound, UsageError, DemoServerError)
+
+
+def main() -> None:
+    """Console entry point: typed errors become one line on stderr and exit status 1."""
+    try:
+        app()  # standalone: usage errors and typer.Exit end the process themselves
+    except ONE_LINE_ERRORS as error:
+        err_console.print(f"error: {error}", markup=False, highlight=False)
+        sys.exit(1)

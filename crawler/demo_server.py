@@ -1,0 +1,184 @@
+"""The demo server: serves the bundled demo sites on the loopback network.
+
+Each site gets its own loopback address (127.0.0.2, 127.0.0.3, ...) on one shared free port, so
+Scrapy sees distinct hosts and per-domain politeness is real. Served pages may contain
+`{{site:ID}}` (base URL of another site) and `{{host:ID}}` (its host); a site may have a
+`_redirects` file of `OLD_PATH NEW_PATH [STATUS]` lines. Unknown paths are 404.
+"""
+
+from __future__ import annotations
+
+import errno
+import mimetypes
+import re
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+DEFAULT_SITES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sites"
+PLACEHOLDER = re.compile(r"\{\{(site|host):([a-z0-9_-]+)\}\}")
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
+
+
+class DemoServerError(RuntimeError):
+    """The demo server could not start (no sites, no free address)."""
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    id: str
+    root: Path
+    host: str
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "imgcrawl-demo/1"
+    site: DemoSite
+    demo: DemoServer
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet by default
+        self.demo.requests.append((self.site.id, self.command, self.path))
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def _serve(self, head: bool) -> None:
+        path = unquote(urlparse(self.path).path) or "/"
+        redirect = self.demo.redirects(self.site).get(path)
+        if redirect:
+            target, status = redirect
+            self.send_response(status)
+            self.send_header("Location", self.demo.substitute(target))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        file = self._resolve(path)
+        if file is None:
+            body = b"<html><body><h1>404 Not Found</h1></body></html>"
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+            return
+        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        body = file.read_bytes()
+        if content_type.startswith(TEXT_TYPES):
+            body = self.demo.substitute(body.decode("utf-8")).encode("utf-8")
+            content_type += "; charset=utf-8"
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _resolve(self, path: str) -> Path | None:
+        root = self.site.root.resolve()
+        candidate = (root / path.lstrip("/")).resolve()
+        if root not in (candidate, *candidate.parents):
+            return None  # no escaping the site root with ../
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        if not candidate.is_file() or candidate.name.startswith("_"):
+            return None
+        return candidate
+
+
+class DemoServer:
+    """Start with `with DemoServer() as server:`; `server.url(site_id)` gives a site's base."""
+
+    def __init__(self, sites_dir: Path = DEFAULT_SITES_DIR, first_address: int = 2) -> None:
+        self.sites_dir = Path(sites_dir)
+        ids = sorted(p.name for p in self.sites_dir.iterdir() if (p / "site").is_dir()) \
+            if self.sites_dir.is_dir() else []
+        if not ids:
+            raise DemoServerError(f"no demo sites under {self.sites_dir}")
+        self.sites = {sid: DemoSite(sid, self.sites_dir / sid / "site", f"127.0.0.{first_address + i}")
+                      for i, sid in enumerate(ids)}
+        self.port: int | None = None
+        self.requests: list[tuple[str, str, str]] = []
+        self._servers: list[ThreadingHTTPServer] = []
+        self._threads: list[threading.Thread] = []
+        self._redirects: dict[str, dict[str, tuple[str, int]]] = {}
+
+    def url(self, site_id: str) -> str:
+        return f"http://{self.sites[site_id].host}:{self.port}"
+
+    def hosts(self) -> list[str]:
+        return [site.host for site in self.sites.values()]
+
+    def substitute(self, text: str) -> str:
+        """Replace {{site:ID}} and {{host:ID}} with this server's addresses."""
+        def replace(match: re.Match) -> str:
+            kind, site_id = match.groups()
+            if site_id not in self.sites:
+                return match.group(0)
+            return self.url(site_id) if kind == "site" else self.sites[site_id].host
+        return PLACEHOLDER.sub(replace, text)
+
+    def redirects(self, site: DemoSite) -> dict[str, tuple[str, int]]:
+        if site.id not in self._redirects:
+            table: dict[str, tuple[str, int]] = {}
+            file = site.root / "_redirects"
+            if file.is_file():
+                for line in file.read_text().splitlines():
+                    parts = line.split()
+                    if len(parts) >= 2 and not line.lstrip().startswith("#"):
+                        table[parts[0]] = (parts[1], int(parts[2]) if len(parts) > 2 else 301)
+            self._redirects[site.id] = table
+        return self._redirects[site.id]
+
+    def _bind_all(self, port: int) -> None:
+        for site in self.sites.values():
+            handler = type(f"Handler_{site.id}", (_Handler,), {"site": site, "demo": self})
+            server = ThreadingHTTPServer((site.host, port), handler)
+            server.daemon_threads = True
+            self._servers.append(server)
+            port = server.server_address[1]
+        self.port = port
+
+    def start(self) -> DemoServer:
+        # Port 0 on the first address picks a free port; the others must get the same one.
+        for _attempt in range(20):
+            try:
+                self._bind_all(0)
+                break
+            except OSError as error:
+                self._close_servers()
+                if error.errno != errno.EADDRINUSE:
+                    raise DemoServerError(f"cannot bind the demo sites: {error}") from error
+        else:
+            raise DemoServerError("no port free on every demo address")
+        for server in self._servers:
+            thread = threading.Thread(target=server.serve_forever, daemon=True,
+                                      kwargs={"poll_interval": 0.1})
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def _close_servers(self) -> None:
+        for server in self._servers:
+            server.server_close()
+        self._servers = []
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+        self._close_servers()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads = []
+
+    def __enter__(self) -> DemoServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+

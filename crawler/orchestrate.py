@@ -1,0 +1,165 @@
+"""One cycle: crawl (in a subprocess) -> normalize -> resolve -> report.
+
+The crawl stage runs in a fresh process because Twisted's reactor cannot be restarted, and so
+that a crash of the crawl cannot take the database session of the caller with it. Every stage
+commits its own small transactions; the run row records how far the cycle got.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from crawler.capture_store import CaptureStore
+from crawler.normalize_stage import normalize_captures
+from crawler.report import build_report
+from crawler.resolve_stage import resolve_programs
+from db.models import CrawlRun, Program, utcnow
+from db.session import Database
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+class CrawlError(RuntimeError):
+    """A crawl could not be started (no such program, nothing to crawl)."""
+
+
+@dataclass
+class CrawlOptions:
+    """What a caller may set for one run; everything else comes from crawler/settings.py."""
+
+    program_ids: list[str] | None = None
+    trigger: str = "manual"
+    download_delay: float | None = None
+    page_budget: int | None = None
+    max_depth: int | None = None
+    allow_private_hosts: tuple[str, ...] = ()
+    contact_url: str | None = None
+    timeout_seconds: float | None = None
+    extra_settings: dict[str, Any] | None = None
+
+
+def _programs(db: Database, program_ids: list[str] | None) -> list[dict[str, Any]]:
+    with db.session() as session:
+        query = select(Program).order_by(Program.id)
+        if program_ids:
+            query = query.where(Program.id.in_(program_ids))
+        else:
+            query = query.where(Program.active.is_(True))
+        programs = session.scalars(query).all()
+        missing = set(program_ids or ()) - {p.id for p in programs}
+        if missing:
+            raise CrawlError(f"unknown program id(s): {', '.join(sorted(missing))}")
+        if not programs:
+            raise CrawlError("no active programs to crawl (import a list with "
+                             "'imgcrawl programs import FILE')")
+        return [{"id": p.id, "website": p.website, "allowed_domains": p.allowed_domains}
+                for p in programs]
+
+
+def crawl_settings(options: CrawlOptions, db_url: str, data_dir: Path, run_id: int,
+                   programs_file: Path) -> dict[str, Any]:
+    """The Scrapy settings of one run (on top of crawler/settings.py)."""
+    from crawler import settings as defaults
+
+    contact = options.contact_url or defaults.IMGCRAWL_CONTACT_URL
+    out: dict[str, Any] = {
+        "IMGCRAWL_DATABASE_URL": db_url,
+        "IMGCRAWL_DATA_DIR": str(data_dir),
+        "IMGCRAWL_RUN_ID": run_id,
+        "IMGCRAWL_PROGRAMS_FILE": str(programs_file),
+        "IMGCRAWL_PROGRESS": True,
+        "IMGCRAWL_ALLOW_PRIVATE_HOSTS": list(options.allow_private_hosts),
+        "USER_AGENT": f"{defaults.IMGCRAWL_USER_AGENT_NAME} (+{contact})",
+    }
+    if options.download_delay is not None:
+        out["DOWNLOAD_DELAY"] = options.download_delay
+    if options.page_budget is not None:
+        out["IMGCRAWL_PAGE_BUDGET"] = options.page_budget
+    if options.max_depth is not None:
+        out["IMGCRAWL_MAX_DEPTH"] = options.max_depth
+    out.update(options.extra_settings or {})
+    return out
+
+
+def _run_crawl_process(config: Path, log_file: Path, timeout: float | None,
+                       on_progress: ProgressCallback | None) -> int:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log_file.open("ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "crawler.crawl_job", str(config)],
+                                   stdout=subprocess.PIPE, stderr=log, env=env)
+        try:
+            for line in process.stdout:
+                if on_progress:
+                    try:
+                        on_progress(json.loads(line))
+                    except ValueError:
+                        pass
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            return -9
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def run_cycle(db: Database, data_dir: Path, options: CrawlOptions,
+              on_progress: ProgressCallback | None = None) -> int:
+    """Crawl, normalize and resolve the chosen programs; returns the run id."""
+    programs = _programs(db, options.program_ids)
+    with db.session() as session:
+        run = CrawlRun(trigger=options.trigger, status="running", program_ids=options.program_ids,
+                       stats={})
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    run_dir = data_dir / "runs" / str(run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    programs_file = run_dir / "programs.json"
+    programs_file.write_text(json.dumps(programs, indent=1))
+    config = run_dir / "settings.json"
+    config.write_text(json.dumps(crawl_settings(options, db.url, data_dir, run_id, programs_file)))
+    if on_progress:
+        on_progress({"stage": "crawl", "programs": len(programs)})
+    code = _run_crawl_process(config, run_dir / "crawl.log", options.timeout_seconds, on_progress)
+    status = "completed" if code == 0 else "failed"
+    if on_progress:
+        on_progress({"stage": "normalize"})
+    # Whatever the crawl managed to capture is still worth extracting.
+    normalized = normalize_captures(db, CaptureStore(data_dir), run_id)
+    resolved = resolve_programs(db, [p["id"] for p in programs], run_id)
+    with db.session() as session:
+        run = session.get(CrawlRun, run_id)
+        run.status = status
+        run.finished_at = utcnow()
+        stats = dict(run.stats or {})
+        stats.update({"normalize": normalized.as_dict(), "resolve": resolved.as_dict(),
+                      "crawl_exit_code": code})
+        if code != 0:
+            stats["crawl_log_tail"] = _tail(run_dir / "crawl.log")
+        run.stats = stats
+    with db.session() as session:
+        run = session.get(CrawlRun, run_id)
+        run.stats = {**run.stats, "report": build_report(session, run_id)}
+    return run_id
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

@@ -1,0 +1,58 @@
+"""The run report: what one cycle fetched, failed, skipped and found, stored on the run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Capture, CrawlRun, Page, Program, ProgramIndicator
+
+VISA_INDICATORS = ("visa.j1", "visa.h1b", "visa.citizens_only")
+
+
+def build_report(session: Session, run_id: int) -> dict[str, Any]:
+    """Figures of run RUN_ID from its captures, its Scrapy stats and the current values."""
+    run = session.get(CrawlRun, run_id)
+    scrapy_stats = (run.stats or {}).get("scrapy", {})
+    rows = session.execute(
+        select(Page.program_id, Capture.error, Capture.unchanged, Capture.rendered, Capture.size)
+        .join(Page, Page.id == Capture.page_id).where(Capture.run_id == run_id)).all()
+    failed = Counter(error.split(":")[0] for _, error, _, _, _ in rows if error)
+    per_program: dict[str, Counter] = {}
+    for program_id, error, *_ in rows:
+        per_program.setdefault(program_id, Counter())["failed" if error else "fetched"] += 1
+    robots = {key.rsplit("/", 1)[1]: value for key, value in scrapy_stats.items()
+              if key.startswith("imgcrawl/robots_skipped/")}
+    program_ids = run.program_ids or [p for p in session.scalars(
+        select(Program.id).where(Program.active.is_(True)))]
+    indicators: dict[str, set[str]] = {}
+    for program_id, indicator in session.execute(
+            select(ProgramIndicator.program_id, ProgramIndicator.indicator)
+            .where(ProgramIndicator.program_id.in_(program_ids))):
+        indicators.setdefault(program_id, set()).add(indicator)
+    finished = run.finished_at or run.started_at
+    return {
+        "run_id": run_id,
+        "status": run.status,
+        "pages_fetched": sum(1 for row in rows if not row.error),
+        "pages_unchanged": sum(1 for row in rows if row.unchanged),
+        "pages_rendered": sum(1 for row in rows if row.rendered),
+        "pages_failed": sum(failed.values()),
+        "failed_by_reason": dict(sorted(failed.items())),
+        "robots_skipped": sum(robots.values()),
+        "robots_skipped_by_program": dict(sorted(robots.items())),
+        "blocked_private_address": scrapy_stats.get("safety/blocked", 0),
+        "bytes_downloaded": scrapy_stats.get("downloader/response_bytes", 0),
+        "bodies_stored": scrapy_stats.get("imgcrawl/bodies_stored", 0),
+        "programs": len(program_ids),
+        "programs_without_roster": sorted(
+            p for p in program_ids if "roster.resident_count" not in indicators.get(p, set())),
+        "programs_without_visa_statement": sorted(
+            p for p in program_ids if not indicators.get(p, set()) & set(VISA_INDICATORS)),
+        "per_program": {p: dict(c) for p, c in sorted(per_program.items())},
+        "duration_seconds": round((finished - run.started_at).total_seconds(), 2)
+        if run.finished_at else None,
+    }

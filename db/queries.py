@@ -1,0 +1,101 @@
+"""Read queries shared by the CLI (and later the API): programs, values with evidence, runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Capture, CrawlRun, Extraction, Finding, Page, Program, ProgramIndicator, Resident
+
+
+class NotFound(LookupError):
+    """No such program or run."""
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def program_values(session: Session, program_id: str) -> dict[str, Any]:
+    """A program with every current value and the evidence behind it."""
+    program = session.get(Program, program_id)
+    if program is None:
+        raise NotFound(f"no program with id {program_id!r}")
+    rows = session.execute(
+        select(ProgramIndicator, Finding, Capture, Page)
+        .outerjoin(Finding, Finding.id == ProgramIndicator.source_finding_id)
+        .outerjoin(Capture, Capture.id == Finding.capture_id)
+        .outerjoin(Page, Page.id == Capture.page_id)
+        .where(ProgramIndicator.program_id == program_id)
+        .order_by(ProgramIndicator.indicator)).all()
+    values = {}
+    for indicator, finding, capture, page in rows:
+        entry: dict[str, Any] = {"value": indicator.value, "status": indicator.status,
+                                 "confidence": indicator.confidence}
+        if indicator.conflicting_values:
+            entry["conflicting_values"] = indicator.conflicting_values
+        if finding is not None:
+            entry["evidence"] = {
+                "quote": finding.quote, "start": finding.start, "end": finding.end,
+                "locator": finding.locator, "url": page.url,
+                "fetched_at": _iso(capture.fetched_at), "extractor": finding.extractor,
+                "capture_id": capture.id, "strictness": finding.strictness,
+                "detail": finding.detail,
+            }
+        values[indicator.indicator] = entry
+    return {
+        "id": program.id, "name": program.name, "institution": program.institution,
+        "specialty": program.specialty, "city": program.city, "state": program.state,
+        "website": program.website, "values": values,
+        "residents": current_residents(session, program_id),
+    }
+
+
+def current_residents(session: Session, program_id: str) -> list[dict[str, Any]]:
+    """Residents behind the program's current roster values, with their page URL."""
+    from crawler.resolve_stage import current_extractions  # the one definition of "current"
+
+    ids = [e.id for e in current_extractions(session, program_id)]
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Resident, Page.url).join(Extraction, Extraction.id == Resident.extraction_id)
+        .join(Capture, Capture.id == Extraction.capture_id).join(Page, Page.id == Capture.page_id)
+        .where(Resident.extraction_id.in_(ids)).order_by(Resident.id)).all()
+    seen, out = set(), []
+    for resident, url in rows:
+        if resident.name.casefold() in seen:
+            continue
+        seen.add(resident.name.casefold())
+        out.append({"name": resident.name, "pgy": resident.pgy, "class_year": resident.class_year,
+                    "chief": resident.chief, "school": resident.school,
+                    "school_type": resident.school_type, "country": resident.country,
+                    "url": url})
+    return out
+
+
+def program_summaries(session: Session) -> list[dict[str, Any]]:
+    """One row per program: its current values by indicator."""
+    programs = session.scalars(select(Program).order_by(Program.id)).all()
+    values: dict[str, dict[str, Any]] = {}
+    for program_id, indicator, value, status in session.execute(
+            select(ProgramIndicator.program_id, ProgramIndicator.indicator,
+                   ProgramIndicator.value, ProgramIndicator.status)):
+        values.setdefault(program_id, {})[indicator] = value
+    return [{"id": p.id, "name": p.name, "specialty": p.specialty, "state": p.state,
+             "active": p.active, "values": values.get(p.id, {})} for p in programs]
+
+
+def run_summary(session: Session, run_id: int) -> dict[str, Any]:
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise NotFound(f"no run with id {run_id}")
+    return {"id": run.id, "trigger": run.trigger, "status": run.status,
+            "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+            "report": (run.stats or {}).get("report", {})}
+
+
+def latest_run_id(session: Session) -> int | None:
+    return session.scalar(select(CrawlRun.id).order_by(CrawlRun.id.desc()).limit(1))

@@ -1,0 +1,162 @@
+"""The program spider: per program, start at its website and follow the most promising links.
+
+Navigation only: every response (or failure) becomes a CaptureItem; nothing is extracted here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+from w3lib.url import canonicalize_url
+
+from crawler.items import CaptureItem
+from crawler.middlewares import BlockedAddress
+from spiders.link_scoring import score_link
+
+ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
+FAILURE_REASONS = (
+    (DNSLookupError, "dns_error"),
+    ((TimeoutError, TCPTimedOutError), "timeout"),
+    (ConnectionRefusedError, "connection_refused"),
+    ((ConnectionLost, ResponseFailed, ResponseNeverReceived), "connection_lost"),
+)
+
+
+def canonical(url: str) -> str:
+    """The URL a page is stored under: no fragment, sorted query."""
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def in_domains(url: str, domains: tuple[str, ...]) -> bool:
+    """True if URL's host is one of DOMAINS or a subdomain of one."""
+    host = (urlparse(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ProgramSpider(scrapy.Spider):
+    """Crawls every program listed in the IMGCRAWL_PROGRAMS_FILE JSON.
+
+    Each entry: {"id", "website", "allowed_domains"}. Links are followed within the program's
+    allowed domains, highest score first, up to IMGCRAWL_MAX_DEPTH and IMGCRAWL_PAGE_BUDGET
+    requests per program.
+    """
+
+    name = "programs"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.requests_per_program: Counter[str] = Counter()
+        self.domains: dict[str, tuple[str, ...]] = {}
+        # Domains are checked by host below: Scrapy's allow_domains compares host:port.
+        self.link_extractor = LinkExtractor(unique=True)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.programs = json.loads(Path(settings["IMGCRAWL_PROGRAMS_FILE"]).read_text())
+        spider.max_depth = settings.getint("IMGCRAWL_MAX_DEPTH")
+        spider.budget = settings.getint("IMGCRAWL_PAGE_BUDGET")
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for program in self.programs:
+            self.domains[program["id"]] = tuple(program["allowed_domains"])
+            request = self._request(program["id"], program["website"], depth=0, score=100)
+            if request is not None:
+                yield request
+
+    def _request(self, program_id: str, url: str, depth: int, score: int) -> scrapy.Request | None:
+        if self.requests_per_program[program_id] >= self.budget:
+            self.crawler.stats.inc_value("imgcrawl/budget_exhausted")
+            return None
+        self.requests_per_program[program_id] += 1
+        return scrapy.Request(
+            url, callback=self.capture_page, errback=self.record_failure, priority=score,
+            meta={"program_id": program_id, "page_depth": depth},
+        )
+
+    def capture_page(self, response: Response) -> Iterator[Any]:
+        """Hand the page to the pipeline, then queue its best links."""
+        meta = response.meta
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
+        yield CaptureItem(
+            program_id=meta["program_id"], url=canonical(response.url),
+            requested_url=canonical((meta.get("redirect_urls") or [response.url])[0]),
+            fetched_at=_now(), depth=meta["page_depth"], status=response.status,
+            content_type=content_type, headers=self._headers(response), body=response.body,
+        )
+        if isinstance(response, TextResponse) and meta["page_depth"] < self.max_depth:
+            yield from self.follow_links(response)
+
+    def follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        """Requests for in-domain links, best-scored first, within the program's budget."""
+        program_id = response.meta["program_id"]
+        links = [link for link in self.link_extractor.extract_links(response)
+                 if in_domains(link.url, self.domains[program_id])]
+        scored = sorted(((score_link(link.text, link.url), link) for link in links),
+                        key=lambda pair: -pair[0])
+        for score, link in scored:
+            request = self._request(program_id, link.url, response.meta["page_depth"] + 1, score)
+            if request is not None:
+                yield request
+
+    def record_failure(self, failure: Failure) -> Iterator[CaptureItem]:
+        """A failed fetch is a capture with a reason; robots.txt refusals are only counted."""
+        request = failure.request
+        # HttpError and BlockedAddress are IgnoreRequests too, but they are real failures.
+        if failure.check(IgnoreRequest) and not failure.check(HttpError, BlockedAddress):
+            if ROBOTS_FORBIDDEN in str(failure.value):
+                self.crawler.stats.inc_value(f"imgcrawl/robots_skipped/{request.meta['program_id']}")
+            return
+        status = None
+        headers: dict[str, Any] = {}
+        if failure.check(HttpError):
+            response = failure.value.response
+            status = response.status
+            headers = self._headers(response)
+            reason = f"http_{status}"
+        elif failure.check(BlockedAddress):
+            reason = str(failure.value)
+        else:
+            reason = next((name for types, name in FAILURE_REASONS if failure.check(*(
+                types if isinstance(types, tuple) else (types,)))), None)
+            reason = reason or f"error: {type(failure.value).__name__}: {failure.value}"[:300]
+        yield CaptureItem(
+            program_id=request.meta["program_id"], url=canonical(request.url),
+            requested_url=canonical(request.url), fetched_at=_now(),
+            depth=request.meta["page_depth"], status=status, headers=headers, error=reason,
+        )
+
+    @staticmethod
+    def _headers(response: Response) -> dict[str, Any]:
+        keep = (b"Content-Type", b"ETag", b"Last-Modified", b"Content-Length", b"Location")
+        out = {k.decode(): response.headers.get(k).decode("latin-1")
+               for k in keep if response.headers.get(k)}
+        if response.meta.get("redirect_urls"):
+            out["X-Imgcrawl-Redirected-From"] = response.meta["redirect_urls"]
+        return out
