@@ -345,3 +345,7 @@ def main() -> None:
     except ONE_LINE_ERRORS as error:
         err_console.print(f"error: {error}", markup=False, highlight=False)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

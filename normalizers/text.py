@@ -123,7 +123,7 @@ def text_to_document(text: str, url: str = "") -> Document:
         if stripped.startswith("#"):
             out.add_line(stripped.lstrip("#"), "heading", f"line:{number}", 2)
         elif len(stripped) <= 60 and not stripped.endswith((".", ":", ",", ";", "?")) \
-                and stripped[0].isupper() and " | " not in stripped:
+                and stripped[0].isupper() and not any(c in stripped for c in ",|–—"):
             out.add_line(stripped, "heading", f"line:{number}", 3)
         elif stripped.startswith(("- ", "* ", "• ")):
             out.add_line(stripped[2:], "item", f"line:{number}")

@@ -1,0 +1,99 @@
+"""The command line as a user runs it: real processes, real files, one-line errors."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).parent.parent / "README.md"
+
+VISA_PAGE = """<html><head><title>Visa Sponsorship | Alpha Internal Medicine</title></head><body>
+<nav><a href="/">Home</a> <a href="/visa">Visas</a></nav>
+<h1>Visa sponsorship</h1>
+<p>Alpha Internal Medicine participates in the ECFMG exchange visitor program. We sponsor J-1 visas
+for all eligible international medical graduates. We do not sponsor H-1B visas.</p>
+</body></html>"""
+
+ROSTER_TEXT = """Our Current Residents
+
+PGY-1
+Ana Ruiz, MD - Harvard Medical School
+Priya Raman, MBBS - Unlisted Medical College, Mumbai, India
+
+PGY-2
+Tomás Silva (Universidad de Buenos Aires)
+"""
+
+
+def imgcrawl(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+def test_extract_follows_the_contract_on_a_visa_page(tmp_path):
+    page = tmp_path / "visa.html"
+    page.write_text(VISA_PAGE)
+    result = imgcrawl("extract", str(page), "--url", "https://alpha.example.org/visa")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["url"] == "https://alpha.example.org/visa"
+    assert "visa" in out["page_types"]
+    assert {k: v["value"] for k, v in out["indicators"].items()} == {
+        "visa.j1": "yes", "visa.h1b": "no", "elig.img_accepted": "yes"}
+    evidence = out["indicators"]["visa.h1b"]["evidence"][0]
+    assert evidence["quote"] == "We do not sponsor H-1B visas."
+    assert evidence["end"] - evidence["start"] == len(evidence["quote"])
+    assert 0 < out["indicators"]["visa.h1b"]["confidence"] <= 1
+    assert out["residents"] == []
+
+
+def test_extract_follows_the_contract_on_a_plain_text_roster(tmp_path):
+    page = tmp_path / "residents.txt"
+    page.write_text(ROSTER_TEXT)
+    out = json.loads(imgcrawl("extract", str(page)).stdout)
+    assert out["url"].startswith("file://") and out["page_types"] == ["roster"]
+    assert out["indicators"] == {}
+    residents = {r["name"]: r for r in out["residents"]}
+    assert set(residents) == {"Ana Ruiz", "Priya Raman", "Tomás Silva"}
+    assert residents["Priya Raman"]["pgy"] == "PGY-1"
+    assert (residents["Priya Raman"]["school_type"], residents["Priya Raman"]["country"],
+            residents["Priya Raman"]["img"]) == ("IMG_OTHER", "India", True)
+    assert residents["Tomás Silva"]["pgy"] == "PGY-2"
+    assert set(residents["Ana Ruiz"]) == {"name", "pgy", "class_year", "chief", "school",
+                                          "school_id", "school_type", "country", "img"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["extract", "missing.html"], "error: missing.html: cannot read"),
+    (["extract", "notes.pdf"], "error: notes.pdf: extract reads .html, .htm or .txt files"),
+    (["normalize"], "error: give exactly one of --all or --run N"),
+    (["show", "nope"], "error: no program with id 'nope'"),
+])
+def test_bad_input_gets_one_line_and_a_non_zero_exit(tmp_path, args, message):
+    result = imgcrawl("--data-dir", str(tmp_path), *args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == message or result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_malformed_program_list_names_the_line_and_imports_nothing(tmp_path):
+    bad = tmp_path / "programs.csv"
+    bad.write_text("id,name,website\nok,OK,https://ok.example.org/\nbad,Bad,ftp://x\n")
+    result = imgcrawl("--data-dir", str(tmp_path), "programs", "import", str(bad))
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: programs.csv line 3: website 'ftp://x' is not an http(s) URL"
+    listed = imgcrawl("--data-dir", str(tmp_path), "programs", "list")
+    assert json.loads(listed.stdout) == []
+
+
+def test_every_command_is_documented_in_the_readme():
+    from crawler.cli import app, programs_app
+
+    readme = README.read_text()
+    commands = [c.name or c.callback.__name__ for c in app.registered_commands]
+    commands += [f"programs {c.name}" for c in programs_app.registered_commands]
+    undocumented = [c for c in commands if not re.search(rf"`imgcrawl {c}\b", readme)]
+    assert undocumented == []

@@ -1,0 +1,109 @@
+"""The crawl stage against a small local site: politeness, failures, safety, re-crawls."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from crawler.capture_store import CaptureStore
+from crawler.demo_server import DemoServer
+from crawler.orchestrate import CrawlError, CrawlOptions, run_cycle
+from crawler.programs_io import ProgramRecord, import_programs
+from db import queries
+from db.models import Capture, CrawlRun, Page, Program
+
+PAGES = {
+    "index.html": '<title>Alpha IM</title><nav><a href="/residents/">Our Residents</a> '
+                  '<a href="/visa.html">Visa</a> <a href="/gone.html">Old page</a> '
+                  '<a href="/old-visa.html">Visa (old link)</a> '
+                  '<a href="/internal/draft.html">Draft policy</a> '
+                  '<a href="http://127.0.0.1:9/admin">Router</a></nav>'
+                  '<p>We welcome applications from international medical graduates.</p>',
+    "visa.html": "<title>Visa</title><p>We sponsor J-1 visas through ECFMG. "
+                 "We do not sponsor H-1B visas.</p>",
+    "residents/index.html": "<title>Our Residents</title><h1>Current Residents</h1><h2>PGY-1</h2>"
+                            "<ul><li>Ana Ruiz, MD - Harvard Medical School</li></ul>",
+    "internal/draft.html": "<p>We sponsor H-1B visas.</p>",
+    "robots.txt": "User-agent: *\nDisallow: /internal/\n",
+    "_redirects": "/old-visa.html /visa.html 301\n",
+}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "sites" / "alpha" / "site"
+    for name, text in PAGES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return tmp_path / "sites"
+
+
+def crawl(db, data_dir: Path, server: DemoServer, **options) -> int:
+    options.setdefault("allow_private_hosts", tuple(server.hosts()))
+    return run_cycle(db, data_dir, CrawlOptions(download_delay=0.05, **options))
+
+
+def register(db, server: DemoServer) -> None:
+    import_programs(db, [ProgramRecord(id="alpha", name="Alpha IM", website=server.url("alpha") + "/",
+                                       allowed_domains=[server.sites["alpha"].host])])
+
+
+def test_crawl_captures_follows_redirects_and_records_failures(db, site, tmp_path):
+    with DemoServer(site) as server:
+        register(db, server)
+        run_id = crawl(db, tmp_path / "data", server)
+        fetched = {path for _, _, path in server.requests}
+    assert "/internal/draft.html" not in fetched  # robots.txt obeyed
+    assert "/robots.txt" in fetched
+    with db.session() as session:
+        summary = queries.run_summary(session, run_id)
+        values = queries.program_values(session, "alpha")["values"]
+        captures = session.scalars(select(Capture)).all()
+    report = summary["report"]
+    assert summary["status"] == "completed"
+    assert report["failed_by_reason"] == {"http_404": 1}
+    assert report["robots_skipped"] == 1
+    assert report["pages_fetched"] == 3
+    gone = next(c for c in captures if c.error)
+    assert gone.http_status == 404 and gone.body_sha256 is None
+    assert values["visa.h1b"]["value"] == "no"  # the disallowed draft was never read
+    assert values["visa.h1b"]["evidence"]["quote"] == "We do not sponsor H-1B visas."
+    assert values["roster.resident_count"]["value"] == 1
+    assert report["programs_without_roster"] == [] and report["programs_without_visa_statement"] == []
+
+
+def test_second_crawl_adds_a_run_without_duplicating_programs_pages_or_bodies(db, site, tmp_path):
+    data_dir = tmp_path / "data"
+    with DemoServer(site) as server:
+        register(db, server)
+        first = crawl(db, data_dir, server)
+        with db.session() as session:
+            pages_before = session.scalar(select(func.count()).select_from(Page))
+        blobs_before = CaptureStore(data_dir).count()
+        second = crawl(db, data_dir, server)
+    with db.session() as session:
+        assert second == first + 1
+        assert session.scalar(select(func.count()).select_from(CrawlRun)) == 2
+        assert session.scalar(select(func.count()).select_from(Program)) == 1
+        assert session.scalar(select(func.count()).select_from(Page)) == pages_before
+        unchanged = session.scalars(select(Capture.unchanged).where(
+            Capture.run_id == second, Capture.error.is_(None))).all()
+        assert unchanged and all(unchanged)
+        assert queries.run_summary(session, second)["report"]["pages_unchanged"] == len(unchanged)
+    assert CaptureStore(data_dir).count() == blobs_before
+
+
+def test_private_addresses_are_refused_unless_allowed(db, site, tmp_path):
+    with DemoServer(site) as server:
+        register(db, server)
+        run_id = crawl(db, tmp_path / "data", server, allow_private_hosts=())
+        assert server.requests == []  # not even robots.txt was fetched
+    with db.session() as session:
+        report = queries.run_summary(session, run_id)["report"]
+    assert report["failed_by_reason"] == {"blocked_private_address": 1}
+    assert report["pages_fetched"] == 0
+
+
+def test_unknown_program_is_a_clear_error(db, tmp_path):
+    with pytest.raises(CrawlError, match="unknown program id"):
+        run_cycle(db, tmp_path, CrawlOptions(program_ids=["nope"]))

@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from crawler.programs_io import ProgramListError, import_programs, parse_program_list
+from db.models import Program
+
+HEADER = "id,name,institution,specialty,city,state,website,allowed_domains,render_mode,active\n"
+GOOD = HEADER + (
+    "alpha-im,Alpha IM,Alpha Univ,Internal Medicine,Detroit,MI,https://alpha.example.org/,,static,true\n"
+    "beta-fm,Beta FM,Beta Hosp,Family Medicine,Austin,tx,https://beta.example.org/,"
+    "beta.example.org;gme.beta.example.org,auto,\n"
+)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_csv_rows_become_programs(tmp_path):
+    alpha, beta = parse_program_list(write(tmp_path, "p.csv", GOOD))
+    assert alpha.allowed_domains == ["alpha.example.org"]  # derived from the website
+    assert beta.allowed_domains == ["beta.example.org", "gme.beta.example.org"]
+    assert beta.state == "TX" and beta.active is True and beta.render_mode == "auto"
+
+
+@pytest.mark.parametrize("bad_row, message", [
+    ("gamma,Gamma,,,,,not-a-url,,,true", "line 4: website 'not-a-url' is not an http(s) URL"),
+    ("gamma,Gamma,,,,Texas,https://g.org/,,,true", "line 4: state 'Texas' must be a 2-letter code"),
+    ("gamma,Gamma,,,,,https://g.org/,,fast,true", "line 4: render_mode 'fast'"),
+    ("alpha-im,Again,,,,,https://g.org/,,,true", "line 4: id 'alpha-im' already used on"),
+    (",Gamma,,,,,https://g.org/,,,true", "line 4: 'id' is required"),
+    ("gamma,Gamma,,,,,https://g.org/,,,maybe", "line 4: active 'maybe' must be true or false"),
+    ("gamma,Gamma,https://g.org/", "line 4: fewer fields than the header has"),
+])
+def test_malformed_csv_names_the_line(tmp_path, bad_row, message):
+    with pytest.raises(ProgramListError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_program_list(write(tmp_path, "p.csv", GOOD + bad_row + "\n"))
+
+
+def test_yaml_list_and_its_errors(tmp_path):
+    good = write(tmp_path, "p.yaml", "programs:\n  - id: a\n    name: A\n    website: https://a.org/\n"
+                 "  - id: b\n    name: B\n    website: https://b.org/\n    active: false\n")
+    assert [(p.id, p.active) for p in parse_program_list(good)] == [("a", True), ("b", False)]
+    bad = write(tmp_path, "bad.yaml", "- id: a\n  name: A\n  website: https://a.org/\n- id: b\n"
+                "  name: B\n")
+    with pytest.raises(ProgramListError, match=r"bad.yaml line 4: 'website' is required"):
+        parse_program_list(bad)
+    broken = write(tmp_path, "broken.yaml", "- id: a\n  name: [unclosed\n")
+    with pytest.raises(ProgramListError, match=r"broken.yaml line \d+: invalid YAML"):
+        parse_program_list(broken)
+
+
+def test_reimport_updates_and_never_duplicates(db, tmp_path):
+    records = parse_program_list(write(tmp_path, "p.csv", GOOD))
+    assert import_programs(db, records) == (2, 0)
+    renamed = GOOD.replace("Alpha IM,", "Alpha Internal Medicine,")
+    assert import_programs(db, parse_program_list(write(tmp_path, "p.csv", renamed))) == (0, 2)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Program)) == 2
+        assert session.get(Program, "alpha-im").name == "Alpha Internal Medicine"
+
+
+def test_a_bad_file_imports_nothing(db, tmp_path):
+    with pytest.raises(ProgramListError):
+        import_programs(db, parse_program_list(write(tmp_path, "p.csv", GOOD + "x,X,,,,,bad,,,\n")))
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Program)) == 0
