@@ -2,8 +2,10 @@
 
 Each site gets its own loopback address (127.0.0.2, 127.0.0.3, ...) on one shared free port, so
 Scrapy sees distinct hosts and per-domain politeness is real. Served pages may contain
-`{{site:ID}}` (base URL of another site) and `{{host:ID}}` (its host); a site may have a
-`_redirects` file of `OLD_PATH NEW_PATH [STATUS]` lines. Unknown paths are 404.
+`{{site:ID}}` (base URL of another site) and `{{host:ID}}` (its host). Named behaviours, per
+site, for the tests: a `_redirects` file of `OLD_PATH NEW_PATH [STATUS]` lines, and a `_faults`
+file of `PATH STATUS TIMES` lines (answer STATUS the first TIMES requests, then serve the file).
+Unknown paths are 404. Every request is logged in `requests` with its User-Agent.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
     demo: DemoServer
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet by default
-        self.demo.requests.append((self.site.id, self.command, self.path))
+        pass
 
     def do_HEAD(self) -> None:
         self._serve(head=True)
@@ -48,7 +50,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(head=False)
 
     def _serve(self, head: bool) -> None:
+        self.demo.requests.append((self.site.id, self.command, self.path))
+        self.demo.user_agents.add(self.headers.get("User-Agent", ""))
         path = unquote(urlparse(self.path).path) or "/"
+        fault = self.demo.take_fault(self.site, path)
+        if fault:
+            self.send_response(fault)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         redirect = self.demo.redirects(self.site).get(path)
         if redirect:
             target, status = redirect
@@ -104,6 +114,9 @@ class DemoServer:
                       for i, sid in enumerate(ids)}
         self.port: int | None = None
         self.requests: list[tuple[str, str, str]] = []
+        self.user_agents: set[str] = set()
+        self._faults: dict[str, dict[str, list[int]]] = {}
+        self._lock = threading.Lock()
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
         self._redirects: dict[str, dict[str, tuple[str, int]]] = {}
@@ -123,17 +136,32 @@ class DemoServer:
             return self.url(site_id) if kind == "site" else self.sites[site_id].host
         return PLACEHOLDER.sub(replace, text)
 
+    @staticmethod
+    def _table(site: DemoSite, name: str) -> list[list[str]]:
+        file = site.root / name
+        if not file.is_file():
+            return []
+        return [line.split() for line in file.read_text().splitlines()
+                if len(line.split()) >= 2 and not line.lstrip().startswith("#")]
+
     def redirects(self, site: DemoSite) -> dict[str, tuple[str, int]]:
         if site.id not in self._redirects:
-            table: dict[str, tuple[str, int]] = {}
-            file = site.root / "_redirects"
-            if file.is_file():
-                for line in file.read_text().splitlines():
-                    parts = line.split()
-                    if len(parts) >= 2 and not line.lstrip().startswith("#"):
-                        table[parts[0]] = (parts[1], int(parts[2]) if len(parts) > 2 else 301)
-            self._redirects[site.id] = table
+            self._redirects[site.id] = {
+                parts[0]: (parts[1], int(parts[2]) if len(parts) > 2 else 301)
+                for parts in self._table(site, "_redirects")}
         return self._redirects[site.id]
+
+    def take_fault(self, site: DemoSite, path: str) -> int | None:
+        """The status to fail this request with, if the site's _faults say so."""
+        with self._lock:
+            if site.id not in self._faults:
+                self._faults[site.id] = {parts[0]: [int(parts[1]), int(parts[2])]
+                                         for parts in self._table(site, "_faults")}
+            fault = self._faults[site.id].get(path)
+            if fault and fault[1] > 0:
+                fault[1] -= 1
+                return fault[0]
+        return None
 
     def _bind_all(self, port: int) -> None:
         for site in self.sites.values():

@@ -24,8 +24,10 @@ PAGES = {
     "residents/index.html": "<title>Our Residents</title><h1>Current Residents</h1><h2>PGY-1</h2>"
                             "<ul><li>Ana Ruiz, MD - Harvard Medical School</li></ul>",
     "internal/draft.html": "<p>We sponsor H-1B visas.</p>",
-    "robots.txt": "User-agent: *\nDisallow: /internal/\n",
+    "robots.txt": "User-agent: *\nDisallow: /internal/\nCrawl-delay: 0.5\n",
     "_redirects": "/old-visa.html /visa.html 301\n",
+    # The visa page answers 503 once: a retry must still capture it.
+    "_faults": "/visa.html 503 1\n",
 }
 
 
@@ -70,6 +72,24 @@ def test_crawl_captures_follows_redirects_and_records_failures(db, site, tmp_pat
     assert values["visa.h1b"]["evidence"]["quote"] == "We do not sponsor H-1B visas."
     assert values["roster.resident_count"]["value"] == 1
     assert report["programs_without_roster"] == [] and report["programs_without_visa_statement"] == []
+
+
+def test_politeness_identity_retries_and_budget(db, site, tmp_path):
+    with DemoServer(site) as server:
+        register(db, server)
+        run_id = crawl(db, tmp_path / "data", server, contact_url="https://ops.example.org/bot")
+        agents = set(server.user_agents)
+        budget_run = crawl(db, tmp_path / "data", server, page_budget=2)
+    assert agents == {"imgcrawl/0.1 (+https://ops.example.org/bot)"}
+    with db.session() as session:
+        run = session.get(CrawlRun, run_id)
+        scrapy_stats = run.stats["scrapy"]
+        budget_report = queries.run_summary(session, budget_run)["report"]
+    host = server.sites["alpha"].host
+    assert scrapy_stats[f"robotstxt/crawl_delay/{host}"] == 0.5  # Crawl-delay applied to the slot
+    assert scrapy_stats["retry/count"] == 1
+    assert run.stats["report"]["failed_by_reason"] == {"http_404": 1}  # the 503 was retried
+    assert budget_report["pages_fetched"] + budget_report["pages_failed"] == 2
 
 
 def test_second_crawl_adds_a_run_without_duplicating_programs_pages_or_bodies(db, site, tmp_path):
