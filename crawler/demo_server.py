@@ -5,17 +5,21 @@ Scrapy sees distinct hosts and per-domain politeness is real. Served pages may c
 `{{site:ID}}` (base URL of another site) and `{{host:ID}}` (its host). Named behaviours, per
 site, for the tests: a `_redirects` file of `OLD_PATH NEW_PATH [STATUS]` lines, and a `_faults`
 file of `PATH STATUS TIMES` lines (answer STATUS the first TIMES requests, then serve the file).
-Unknown paths are 404. Every request is logged in `requests` with its User-Agent.
+Unknown paths are 404. Every request is logged in `requests` with its User-Agent. Files carry
+ETag and Last-Modified and conditional requests get 304, unless `conditional=False` (to test
+the same-body path of a crawler that cannot rely on them).
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import mimetypes
 import re
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -82,12 +86,35 @@ class _Handler(BaseHTTPRequestHandler):
         if content_type.startswith(TEXT_TYPES):
             body = self.demo.substitute(body.decode("utf-8")).encode("utf-8")
             content_type += "; charset=utf-8"
+        etag = f'"{hashlib.sha256(body).hexdigest()[:20]}"'
+        mtime = int(file.stat().st_mtime)
+        validators = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
+        if self.demo.conditional and self._not_modified(etag, mtime):
+            self.send_response(304)
+            for name, value in validators.items():
+                self.send_header(name, value)
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        if self.demo.conditional:
+            for name, value in validators.items():
+                self.send_header(name, value)
         self.end_headers()
         if not head:
             self.wfile.write(body)
+
+    def _not_modified(self, etag: str, mtime: int) -> bool:
+        if self.headers.get("If-None-Match"):
+            return etag in [t.strip() for t in self.headers["If-None-Match"].split(",")]
+        since = self.headers.get("If-Modified-Since")
+        if since:
+            try:
+                return mtime <= parsedate_to_datetime(since).timestamp()
+            except (TypeError, ValueError):
+                return False
+        return False
 
     def _resolve(self, path: str) -> Path | None:
         root = self.site.root.resolve()
@@ -104,8 +131,10 @@ class _Handler(BaseHTTPRequestHandler):
 class DemoServer:
     """Start with `with DemoServer() as server:`; `server.url(site_id)` gives a site's base."""
 
-    def __init__(self, sites_dir: Path = DEFAULT_SITES_DIR, first_address: int = 2) -> None:
+    def __init__(self, sites_dir: Path = DEFAULT_SITES_DIR, first_address: int = 2,
+                 conditional: bool = True) -> None:
         self.sites_dir = Path(sites_dir)
+        self.conditional = conditional
         ids = sorted(p.name for p in self.sites_dir.iterdir() if (p / "site").is_dir()) \
             if self.sites_dir.is_dir() else []
         if not ids:

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crawler.capture_store import CaptureStore
 from crawler.normalize_stage import normalize_captures
 from crawler.report import build_report
 from crawler.resolve_stage import resolve_programs
-from db.models import CrawlRun, Program, utcnow
+from db.models import Capture, CrawlRun, Page, Program, utcnow
 from db.session import Database
 
 logger = logging.getLogger(__name__)
@@ -64,8 +65,21 @@ def _programs(db: Database, program_ids: list[str] | None) -> list[dict[str, Any
         if not programs:
             raise CrawlError("no active programs to crawl (import a list with "
                              "'imgcrawl programs import FILE')")
-        return [{"id": p.id, "website": p.website, "allowed_domains": p.allowed_domains}
-                for p in programs]
+        return [{"id": p.id, "website": p.website, "allowed_domains": p.allowed_domains,
+                 "known_pages": _known_pages(session, p.id)} for p in programs]
+
+
+def _known_pages(session: Session, program_id: str) -> dict[str, dict[str, str | None]]:
+    """Validators of the program's pages we hold a body for (for conditional requests)."""
+    rows = session.execute(
+        select(Page.url, Page.etag, Page.last_modified, Capture.body_sha256)
+        .join(Capture, Capture.page_id == Page.id)
+        .where(Page.program_id == program_id, Capture.body_sha256.is_not(None),
+               (Page.etag.is_not(None)) | (Page.last_modified.is_not(None)))
+        .order_by(Capture.id)).all()
+    # Later captures overwrite earlier ones: the newest body per page wins.
+    return {url: {"etag": etag, "last_modified": modified, "body_sha256": sha}
+            for url, etag, modified, sha in rows}
 
 
 def crawl_settings(options: CrawlOptions, db_url: str, data_dir: Path, run_id: int,

@@ -62,7 +62,11 @@ class CapturePipeline:
                 select(Capture.body_sha256).where(Capture.page_id == page.id,
                                                   Capture.body_sha256.is_not(None))
                 .order_by(Capture.id.desc()).limit(1)).first()
-            unchanged = sha256 is not None and previous == sha256
+            # Unchanged: the server said 304, or sent the same bytes as last time.
+            unchanged = item.status == 304 or (sha256 is not None and previous == sha256)
+            if item.error is None and item.status != 304:
+                page.etag = item.headers.get("ETag")
+                page.last_modified = item.headers.get("Last-Modified")
             session.add(Capture(
                 page_id=page.id, run_id=self.run_id, fetched_at=item.fetched_at,
                 final_url=item.url if item.url != item.requested_url else None,
@@ -75,4 +79,6 @@ class CapturePipeline:
             self.stats.inc_value(f"imgcrawl/failed/{item.error.split(':')[0]}")
         elif unchanged:
             self.stats.inc_value("imgcrawl/unchanged")
+            if item.status == 304:
+                self.stats.inc_value("imgcrawl/not_modified")
         return item

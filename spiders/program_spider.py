@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from w3lib.url import canonicalize_url
 
+from crawler.capture_store import CaptureStore
 from crawler.items import CaptureItem
 from crawler.middlewares import BlockedAddress
 from spiders.link_scoring import score_link
@@ -60,9 +61,10 @@ def _now() -> datetime:
 class ProgramSpider(scrapy.Spider):
     """Crawls every program listed in the IMGCRAWL_PROGRAMS_FILE JSON.
 
-    Each entry: {"id", "website", "allowed_domains"}. Links are followed within the program's
-    allowed domains, highest score first, up to IMGCRAWL_MAX_DEPTH and IMGCRAWL_PAGE_BUDGET
-    requests per program.
+    Each entry: {"id", "website", "allowed_domains", "known_pages"}. Links are followed within
+    the program's allowed domains, highest score first, up to IMGCRAWL_MAX_DEPTH and
+    IMGCRAWL_PAGE_BUDGET requests per program. A known page is asked for conditionally (its
+    ETag / Last-Modified); on 304 its links are read from the archived body instead.
     """
 
     name = "programs"
@@ -71,6 +73,7 @@ class ProgramSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.requests_per_program: Counter[str] = Counter()
         self.domains: dict[str, tuple[str, ...]] = {}
+        self.known_pages: dict[str, dict[str, dict[str, str]]] = {}
         # Domains are checked by host below: Scrapy's allow_domains compares host:port.
         self.link_extractor = LinkExtractor(unique=True)
 
@@ -81,11 +84,13 @@ class ProgramSpider(scrapy.Spider):
         spider.programs = json.loads(Path(settings["IMGCRAWL_PROGRAMS_FILE"]).read_text())
         spider.max_depth = settings.getint("IMGCRAWL_MAX_DEPTH")
         spider.budget = settings.getint("IMGCRAWL_PAGE_BUDGET")
+        spider.store = CaptureStore(Path(settings["IMGCRAWL_DATA_DIR"]))
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for program in self.programs:
             self.domains[program["id"]] = tuple(program["allowed_domains"])
+            self.known_pages[program["id"]] = program.get("known_pages", {})
             request = self._request(program["id"], program["website"], depth=0, score=100)
             if request is not None:
                 yield request
@@ -95,10 +100,17 @@ class ProgramSpider(scrapy.Spider):
             self.crawler.stats.inc_value("imgcrawl/budget_exhausted")
             return None
         self.requests_per_program[program_id] += 1
-        return scrapy.Request(
-            url, callback=self.capture_page, errback=self.record_failure, priority=score,
-            meta={"program_id": program_id, "page_depth": depth},
-        )
+        meta: dict[str, Any] = {"program_id": program_id, "page_depth": depth}
+        headers = {}
+        known = self.known_pages[program_id].get(canonical(url))
+        if known:
+            if known.get("etag"):
+                headers["If-None-Match"] = known["etag"]
+            if known.get("last_modified"):
+                headers["If-Modified-Since"] = known["last_modified"]
+            meta.update(known_body=known["body_sha256"], handle_httpstatus_list=[304])
+        return scrapy.Request(url, callback=self.capture_page, errback=self.record_failure,
+                              priority=score, meta=meta, headers=headers)
 
     def capture_page(self, response: Response) -> Iterator[Any]:
         """Hand the page to the pipeline, then queue its best links."""
@@ -108,10 +120,22 @@ class ProgramSpider(scrapy.Spider):
             program_id=meta["program_id"], url=canonical(response.url),
             requested_url=canonical((meta.get("redirect_urls") or [response.url])[0]),
             fetched_at=_now(), depth=meta["page_depth"], status=response.status,
-            content_type=content_type, headers=self._headers(response), body=response.body,
+            content_type=content_type, headers=self._headers(response),
+            body=None if response.status == 304 else response.body,
         )
+        if response.status == 304:
+            response = self._archived(response)
         if isinstance(response, TextResponse) and meta["page_depth"] < self.max_depth:
             yield from self.follow_links(response)
+
+    def _archived(self, response: Response) -> Response:
+        """The body we stored for a page that answered 304, to follow its links again."""
+        try:
+            body = self.store.get(response.meta["known_body"])
+        except OSError:
+            return response
+        return HtmlResponse(url=response.url, body=body, request=response.request,
+                            encoding="utf-8")
 
     def follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
         """Requests for in-domain links, best-scored first, within the program's budget."""

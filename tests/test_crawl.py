@@ -92,13 +92,16 @@ def test_politeness_identity_retries_and_budget(db, site, tmp_path):
     assert budget_report["pages_fetched"] + budget_report["pages_failed"] == 2
 
 
-def test_second_crawl_adds_a_run_without_duplicating_programs_pages_or_bodies(db, site, tmp_path):
+@pytest.mark.parametrize("conditional", [True, False], ids=["etag", "same-body"])
+def test_second_crawl_adds_a_run_without_duplicating_programs_pages_or_bodies(
+        db, site, tmp_path, conditional):
     data_dir = tmp_path / "data"
-    with DemoServer(site) as server:
+    with DemoServer(site, conditional=conditional) as server:
         register(db, server)
         first = crawl(db, data_dir, server)
         with db.session() as session:
             pages_before = session.scalar(select(func.count()).select_from(Page))
+            values_before = queries.program_values(session, "alpha")["values"]
         blobs_before = CaptureStore(data_dir).count()
         second = crawl(db, data_dir, server)
     with db.session() as session:
@@ -106,10 +109,16 @@ def test_second_crawl_adds_a_run_without_duplicating_programs_pages_or_bodies(db
         assert session.scalar(select(func.count()).select_from(CrawlRun)) == 2
         assert session.scalar(select(func.count()).select_from(Program)) == 1
         assert session.scalar(select(func.count()).select_from(Page)) == pages_before
-        unchanged = session.scalars(select(Capture.unchanged).where(
+        captures = session.scalars(select(Capture).where(
             Capture.run_id == second, Capture.error.is_(None))).all()
-        assert unchanged and all(unchanged)
-        assert queries.run_summary(session, second)["report"]["pages_unchanged"] == len(unchanged)
+        assert len(captures) == 3 and all(c.unchanged for c in captures)
+        if conditional:  # answered 304: nothing downloaded, nothing stored
+            assert {(c.http_status, c.body_sha256) for c in captures} == {(304, None)}
+        else:  # downloaded again, recognised by its hash
+            assert {c.http_status for c in captures} == {200}
+        report = queries.run_summary(session, second)["report"]
+        assert report["pages_unchanged"] == 3
+        assert queries.program_values(session, "alpha")["values"] == values_before
     assert CaptureStore(data_dir).count() == blobs_before
 
 
