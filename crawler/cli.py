@@ -6,6 +6,7 @@ import json
 import shutil
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ from crawler.capture_store import CaptureStore
 from crawler.config import data_dir as resolve_data_dir
 from crawler.config import database_url
 from crawler.demo_server import DEFAULT_SITES_DIR, DemoServer, DemoServerError
+from crawler.lease import LeaseHeld
 from crawler.normalize_stage import normalize_captures
 from crawler.orchestrate import CrawlError, CrawlOptions, run_cycle
 from crawler.programs_io import ProgramListError, import_programs, parse_program_list
@@ -27,11 +29,15 @@ from db import queries
 from db.models import CrawlRun, Program
 from db.session import Database
 from normalizers.extract import document_from, extract_contract
+import scheduler
+from scheduler import ScheduleError
 
 app = typer.Typer(help="Crawl residency program websites and extract IMG facts with evidence.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 programs_app = typer.Typer(help="Register and list programs.", no_args_is_help=True)
 app.add_typer(programs_app, name="programs")
+runs_app = typer.Typer(help="Runs and their reports.")
+app.add_typer(runs_app, name="runs")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -226,15 +232,41 @@ def show(
                           markup=False, highlight=False)
 
 
-@app.command()
-def report(
+@runs_app.callback(invoke_without_command=True)
+def runs_list(ctx: typer.Context,
+              table: Annotated[bool, typer.Option("--table", help="A table, not JSON.")] = False,
+              limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 50
+              ) -> None:
+    """List runs, newest first, with their headline figures (JSON by default).
+
+    Example: imgcrawl runs --table
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with ctx.obj.database().session() as session:
+        rows = queries.runs(session, limit)
+    if not table:
+        _print_json(rows)
+        return
+    out = Table(title="Runs")
+    columns = ("id", "trigger", "status", "started_at", "pages_fetched", "pages_unchanged",
+               "pages_failed", "changes", "duration_seconds")
+    for column in columns:
+        out.add_column(column.replace("_", " "))
+    for row in rows:
+        out.add_row(*(_fmt(row[c]) for c in columns))
+    console.print(out)
+
+
+@runs_app.command("show")
+def runs_show(
     ctx: typer.Context,
     run_id: Annotated[int | None, typer.Argument(metavar="[RUN]")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
 ) -> None:
     """Show the report of a run (default: the latest).
 
-    Example: imgcrawl report 3 --json
+    Example: imgcrawl runs show 3 --json
     """
     with ctx.obj.database().session() as session:
         run_id = run_id or queries.latest_run_id(session)
@@ -245,6 +277,80 @@ def report(
         _print_json(summary)
     else:
         console.print(_report_table(summary))
+
+
+@app.command()
+def changes(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option(help="A run id (changes after it) or an ISO date/time "
+                                            "(changes at or after it).")],
+    table: Annotated[bool, typer.Option("--table", help="A table, not JSON.")] = False,
+) -> None:
+    """What changed in the current values since a run or a date (JSON by default).
+
+    Example: imgcrawl changes --since 12 --table
+    """
+    run_id, moment = None, None
+    if since.isdigit():
+        run_id = int(since)
+    else:
+        try:
+            moment = datetime.fromisoformat(since)
+        except ValueError:
+            raise UsageError(f"--since {since!r} is neither a run id nor an ISO date") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    with ctx.obj.database().session() as session:
+        rows = queries.changes_since(session, run_id, moment)
+    if not table:
+        _print_json(rows)
+        return
+    out = Table(title=f"Changes since {since}")
+    for column in ("run", "program", "indicator", "old", "new"):
+        out.add_column(column, overflow="fold")
+    for row in rows:
+        out.add_row(str(row["run_id"]), row["program_id"], row["indicator"],
+                    json.dumps(row["old"], ensure_ascii=False),
+                    json.dumps(row["new"], ensure_ascii=False))
+    console.print(out)
+
+
+@app.command()
+def schedule(
+    ctx: typer.Context,
+    cron: Annotated[str | None, typer.Option(help="Crontab expression, UTC ('0 3 * * 1').")] = None,
+    every: Annotated[float | None, typer.Option(help="Interval in hours.")] = None,
+    once: Annotated[bool, typer.Option("--once", help="Run one cycle now and exit.")] = False,
+    timeout: Annotated[float | None, typer.Option(help="Hard limit on a crawl, seconds.")] = None,
+    lease_stale_minutes: Annotated[float, typer.Option(
+        help="Take over a cycle lease whose holder has been silent this long.")] = 10.0,
+    allow_private_host: Annotated[list[str] | None, typer.Option(
+        help="Host that may resolve to a private address.")] = None,
+    delay: Annotated[float | None, typer.Option(help="Seconds between requests to one host.")] = None,
+) -> None:
+    """Run refresh cycles on a schedule (or one with --once); one cycle at a time, ever.
+
+    Example: imgcrawl schedule --cron "0 3 * * *"   |   imgcrawl schedule --once
+    """
+    settings = scheduler.CycleSettings(
+        db_url=database_url(ctx.obj.db_url, ctx.obj.data), data_dir=str(ctx.obj.data),
+        timeout_seconds=timeout, lease_stale_minutes=lease_stale_minutes,
+        allow_private_hosts=tuple(allow_private_host or ()), download_delay=delay)
+    ctx.obj.database()  # migrate before the scheduler touches the database
+    if once:
+        run_id = scheduler.run_once(settings)
+        if run_id is None:
+            err_console.print("skipped: another cycle is running")
+            return
+        with ctx.obj.database().session() as session:
+            summary = queries.run_summary(session, run_id)
+        console.print(_report_table(summary))
+        if summary["status"] != "completed":
+            raise typer.Exit(1)
+        return
+    trigger = scheduler.trigger_for(cron, every)
+    err_console.print(f"scheduler started: {trigger}")
+    scheduler.run_forever(settings, trigger)
 
 
 @app.command()
@@ -327,6 +433,7 @@ def _report_table(summary: dict[str, Any]) -> Table:
         ("skipped by robots.txt", r.get("robots_skipped")),
         ("blocked private addresses", r.get("blocked_private_address")),
         ("bytes downloaded", r.get("bytes_downloaded")),
+        ("value changes", r.get("changes")),
         ("no roster found", ", ".join(r.get("programs_without_roster", [])) or "none"),
         ("no visa statement", ", ".join(r.get("programs_without_visa_statement", [])) or "none"),
         ("duration (s)", r.get("duration_seconds")),
@@ -335,7 +442,8 @@ def _report_table(summary: dict[str, Any]) -> Table:
     return table
 
 
-ONE_LINE_ERRORS = (ProgramListError, CrawlError, queries.NotFound, UsageError, DemoServerError)
+ONE_LINE_ERRORS = (ProgramListError, CrawlError, queries.NotFound, UsageError, DemoServerError,
+                   LeaseHeld, ScheduleError)
 
 
 def main() -> None:

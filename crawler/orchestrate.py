@@ -2,18 +2,28 @@
 
 The crawl stage runs in a fresh process because Twisted's reactor cannot be restarted, and so
 that a crash of the crawl cannot take the database session of the caller with it. Every stage
-commits its own small transactions; the run row records how far the cycle got.
+commits its own small transactions; the run row records how far the cycle got. Crash safety:
+- one cycle at a time, guarded by the `cycle` lease (crawler/lease.py);
+- a run still `running` when the next cycle gets the lease was abandoned: it becomes `failed`;
+- captures left unextracted by a dead cycle are extracted by the next one;
+- each program's values are resolved in one transaction: never half-written.
+`request_stop()` (SIGTERM) stops the crawl gracefully; the cycle then finishes what it has
+captured and the run is marked `partial`.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.capture_store import CaptureStore
+from crawler.lease import held
 from crawler.normalize_stage import normalize_captures
 from crawler.report import build_report
 from crawler.resolve_stage import resolve_programs
@@ -47,8 +58,31 @@ class CrawlOptions:
     max_depth: int | None = None
     allow_private_hosts: tuple[str, ...] = ()
     contact_url: str | None = None
-    timeout_seconds: float | None = None
+    timeout_seconds: float | None = None  # hard limit on the crawl stage
     extra_settings: dict[str, Any] | None = None
+    lease_stale_after: timedelta = timedelta(minutes=10)
+    lease_heartbeat_every: float = 30.0
+
+
+_stop = threading.Event()
+_child: subprocess.Popen | None = None
+
+
+def request_stop() -> None:
+    """Stop the running cycle cleanly (the crawl gets SIGTERM; captured pages are kept)."""
+    _stop.set()
+    child = _child
+    if child is not None and child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+
+
+def _die_with_parent() -> None:
+    # Linux: the crawl subprocess gets SIGKILL if the cycle's process dies (kill -9 included),
+    # so no orphan keeps writing captures for a run nobody will finish.
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def _programs(db: Database, program_ids: list[str] | None) -> list[dict[str, Any]]:
@@ -109,23 +143,32 @@ def crawl_settings(options: CrawlOptions, db_url: str, data_dir: Path, run_id: i
 
 def _run_crawl_process(config: Path, log_file: Path, timeout: float | None,
                        on_progress: ProgressCallback | None) -> int:
+    global _child
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log_file.open("ab") as log:
         process = subprocess.Popen([sys.executable, "-m", "crawler.crawl_job", str(config)],
-                                   stdout=subprocess.PIPE, stderr=log, env=env)
+                                   stdout=subprocess.PIPE, stderr=log, env=env,
+                                   preexec_fn=_die_with_parent)
+        _child = process
+        # The hard time limit: a watchdog kills the crawl, whatever it is doing.
+        watchdog = threading.Timer(timeout, process.kill) if timeout else None
+        if watchdog:
+            watchdog.daemon = True
+            watchdog.start()
         try:
+            if on_progress:
+                on_progress({"stage": "crawl", "pid": process.pid})
             for line in process.stdout:
                 if on_progress:
                     try:
                         on_progress(json.loads(line))
                     except ValueError:
                         pass
-            return process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            return -9
+            return process.wait()
         finally:
+            _child = None
+            if watchdog:
+                watchdog.cancel()
             if process.poll() is None:
                 process.kill()
                 process.wait()
@@ -133,7 +176,29 @@ def _run_crawl_process(config: Path, log_file: Path, timeout: float | None,
 
 def run_cycle(db: Database, data_dir: Path, options: CrawlOptions,
               on_progress: ProgressCallback | None = None) -> int:
-    """Crawl, normalize and resolve the chosen programs; returns the run id."""
+    """Crawl, normalize and resolve the chosen programs; returns the run id.
+
+    Raises LeaseHeld when another cycle is running, CrawlError when there is nothing to crawl.
+    """
+    with held(db, stale_after=options.lease_stale_after,
+              heartbeat_every=options.lease_heartbeat_every):
+        _close_abandoned_runs(db)
+        return _cycle(db, data_dir, options, on_progress)
+
+
+def _close_abandoned_runs(db: Database) -> None:
+    """Runs left `running` by a dead cycle (we hold the lease, so none is alive)."""
+    with db.session() as session:
+        for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+            run.status = "failed"
+            run.finished_at = run.finished_at or utcnow()
+            run.stats = {**(run.stats or {}), "error": "abandoned: the cycle's process died"}
+            logger.warning("run %s was abandoned by a dead cycle; marked failed", run.id)
+
+
+def _cycle(db: Database, data_dir: Path, options: CrawlOptions,
+           on_progress: ProgressCallback | None) -> int:
+    _stop.clear()
     programs = _programs(db, options.program_ids)
     with db.session() as session:
         run = CrawlRun(trigger=options.trigger, status="running", program_ids=options.program_ids,
@@ -147,14 +212,12 @@ def run_cycle(db: Database, data_dir: Path, options: CrawlOptions,
     programs_file.write_text(json.dumps(programs, indent=1))
     config = run_dir / "settings.json"
     config.write_text(json.dumps(crawl_settings(options, db.url, data_dir, run_id, programs_file)))
-    if on_progress:
-        on_progress({"stage": "crawl", "programs": len(programs)})
     code = _run_crawl_process(config, run_dir / "crawl.log", options.timeout_seconds, on_progress)
-    status = "completed" if code == 0 else "failed"
+    status = "partial" if _stop.is_set() else "completed" if code == 0 else "failed"
     if on_progress:
         on_progress({"stage": "normalize"})
-    # Whatever the crawl managed to capture is still worth extracting.
-    normalized = normalize_captures(db, CaptureStore(data_dir), run_id)
+    # Whatever the crawl managed to capture, and anything a dead cycle left, is extracted.
+    normalized = normalize_captures(db, CaptureStore(data_dir))
     resolved = resolve_programs(db, [p["id"] for p in programs], run_id)
     with db.session() as session:
         run = session.get(CrawlRun, run_id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Capture, CrawlRun, Page, Program, ProgramIndicator
+from db.models import Capture, ChangeEvent, CrawlRun, Page, Program, ProgramIndicator
 
 VISA_INDICATORS = ("visa.j1", "visa.h1b", "visa.citizens_only")
 
@@ -52,6 +52,8 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
             p for p in program_ids if "roster.resident_count" not in indicators.get(p, set())),
         "programs_without_visa_statement": sorted(
             p for p in program_ids if not indicators.get(p, set()) & set(VISA_INDICATORS)),
+        "changes": session.scalar(select(func.count()).select_from(ChangeEvent)
+                                  .where(ChangeEvent.run_id == run_id)),
         "per_program": {p: dict(c) for p, c in sorted(per_program.items())},
         "duration_seconds": round((finished - run.started_at).total_seconds(), 2)
         if run.finished_at else None,

@@ -216,3 +216,14 @@ class ChangeEvent(Base):
     new_value: Mapped[Any | None] = mapped_column(JSON)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+
+class Lease(Base):
+    """Who may run cycles now: one row per lease name, kept alive by heartbeats."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))  # host:pid:uuid of the holder
+    acquired_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(TS, default=utcnow)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Capture, CrawlRun, Extraction, Finding, Page, Program, ProgramIndicator, Resident
+from db.models import (
+    Capture,
+    ChangeEvent,
+    CrawlRun,
+    Extraction,
+    Finding,
+    Page,
+    Program,
+    ProgramIndicator,
+    Resident,
+)
 
 
 class NotFound(LookupError):
@@ -99,3 +110,29 @@ def run_summary(session: Session, run_id: int) -> dict[str, Any]:
 
 def latest_run_id(session: Session) -> int | None:
     return session.scalar(select(CrawlRun.id).order_by(CrawlRun.id.desc()).limit(1))
+
+
+def runs(session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest runs, newest first, with their headline figures."""
+    out = []
+    for run in session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)):
+        report = (run.stats or {}).get("report", {})
+        out.append({"id": run.id, "trigger": run.trigger, "status": run.status,
+                    "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+                    **{key: report.get(key) for key in (
+                        "pages_fetched", "pages_unchanged", "pages_failed", "changes",
+                        "duration_seconds")}})
+    return out
+
+
+def changes_since(session: Session, run_id: int | None = None,
+                  since: datetime | None = None) -> list[dict[str, Any]]:
+    """Change events after run RUN_ID (exclusive) or at/after SINCE, oldest first."""
+    query = select(ChangeEvent).order_by(ChangeEvent.id)
+    if run_id is not None:
+        query = query.where(ChangeEvent.run_id > run_id)
+    if since is not None:
+        query = query.where(ChangeEvent.created_at >= since)
+    return [{"id": c.id, "run_id": c.run_id, "program_id": c.program_id,
+             "indicator": c.indicator, "old": c.old_value, "new": c.new_value,
+             "at": _iso(c.created_at)} for c in session.scalars(query)]

@@ -13,8 +13,8 @@ README = Path(__file__).parent.parent / "README.md"
 VISA_PAGE = """<html><head><title>Visa Sponsorship | Alpha Internal Medicine</title></head><body>
 <nav><a href="/">Home</a> <a href="/visa">Visas</a></nav>
 <h1>Visa sponsorship</h1>
-<p>Alpha Internal Medicine participates in the ECFMG exchange visitor program. We sponsor J-1 visas
-for all eligible international medical graduates. We do not sponsor H-1B visas.</p>
+<p>Alpha Internal Medicine participates in the ECFMG exchange visitor program, and we welcome
+international medical graduates. We sponsor J-1 visas. We do not sponsor H-1B visas.</p>
 </body></html>"""
 
 ROSTER_TEXT = """Our Current Residents
@@ -90,10 +90,11 @@ def test_malformed_program_list_names_the_line_and_imports_nothing(tmp_path):
 
 
 def test_every_command_is_documented_in_the_readme():
-    from crawler.cli import app, programs_app
+    from crawler.cli import app, programs_app, runs_app
 
     readme = README.read_text()
     commands = [c.name or c.callback.__name__ for c in app.registered_commands]
     commands += [f"programs {c.name}" for c in programs_app.registered_commands]
+    commands += ["runs"] + [f"runs {c.name}" for c in runs_app.registered_commands]
     undocumented = [c for c in commands if not re.search(rf"`imgcrawl {c}\b", readme)]
     assert undocumented == []

@@ -12,6 +12,14 @@ config = context.config
 target_metadata = Base.metadata
 
 
+# Tables other libraries own in the same database (APScheduler's job store).
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 def _url() -> str:
     return config.attributes.get("url") or database_url()
 
@@ -27,7 +35,8 @@ def run_migrations_online() -> None:
     engine = make_engine(_url())
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
+                          render_as_batch=True, compare_type=True,
+                          include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -1,0 +1,187 @@
+"""Refresh cycles: change history, unchanged cycles, one cycle at a time, crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from crawler.capture_store import CaptureStore
+from crawler.demo_server import DemoServer
+from crawler.orchestrate import CrawlOptions, run_cycle
+from db import queries
+from db.models import Capture, ChangeEvent, CrawlRun, Extraction, Finding
+from test_crawl import PAGES, crawl, register
+
+SLOW_PAGES = 12
+
+
+def write_site(root: Path, pages: dict[str, str]) -> Path:
+    for name, text in pages.items():
+        (root / "alpha" / "site" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "alpha" / "site" / name).write_text(text)
+    return root
+
+
+@pytest.fixture
+def site(tmp_path):
+    return write_site(tmp_path / "sites", {k: v for k, v in PAGES.items() if k != "_faults"})
+
+
+def test_a_changed_page_produces_exactly_its_change_events(db, site, tmp_path):
+    with DemoServer(site) as server:
+        register(db, server)
+        first = crawl(db, tmp_path / "data", server)
+        write_site(site, {
+            "visa.html": "<title>Visa</title><p>We sponsor J-1 and H-1B visas.</p>",
+            "residents/index.html": PAGES["residents/index.html"].replace(
+                "</ul>", "<li>Priya Raman, MBBS - Unlisted Medical College, Mumbai, India</li></ul>"),
+        })
+        second = crawl(db, tmp_path / "data", server)
+    with db.session() as session:
+        events = queries.changes_since(session, run_id=first)
+        values = queries.program_values(session, "alpha")["values"]
+    assert {e["run_id"] for e in events} == {second}
+    assert sorted(e["indicator"] for e in events) == sorted([
+        "visa.h1b", "roster.resident_count", "roster.img_share", "roster.img_share_by_pgy",
+        "roster.caribbean_share", "roster.countries"])
+    by_indicator = {e["indicator"]: e for e in events}
+    assert (by_indicator["visa.h1b"]["old"], by_indicator["visa.h1b"]["new"]) == ("no", "yes")
+    assert (by_indicator["roster.resident_count"]["old"],
+            by_indicator["roster.resident_count"]["new"]) == (1, 2)
+    assert values["visa.h1b"]["evidence"]["quote"] == "We sponsor J-1 and H-1B visas."
+
+
+def test_an_unchanged_cycle_costs_almost_nothing(db, site, tmp_path):
+    data_dir = tmp_path / "data"
+    with DemoServer(site) as server:
+        register(db, server)
+        crawl(db, data_dir, server)
+        with db.session() as session:
+            before = {model.__name__: session.scalar(select(func.count()).select_from(model))
+                      for model in (Extraction, Finding, ChangeEvent)}
+        blobs = CaptureStore(data_dir).count()
+        second = crawl(db, data_dir, server)
+    with db.session() as session:
+        after = {model.__name__: session.scalar(select(func.count()).select_from(model))
+                 for model in (Extraction, Finding, ChangeEvent)}
+        report = queries.run_summary(session, second)["report"]
+    answered = report["pages_fetched"]
+    assert answered and report["pages_unchanged"] / answered >= 0.95
+    assert after == before
+    assert CaptureStore(data_dir).count() == blobs
+    assert report["changes"] == 0
+
+
+def slow_site(root: Path) -> Path:
+    links = "".join(f'<li><a href="/residents/p{i}.html">Residents page {i}</a></li>'
+                    for i in range(SLOW_PAGES))
+    pages = {"index.html": f"<title>Alpha</title><ul>{links}</ul>"
+                           "<p>We sponsor J-1 visas only.</p>"}
+    for i in range(SLOW_PAGES):
+        pages[f"residents/p{i}.html"] = (f"<title>Our Residents {i}</title><h2>PGY-1</h2>"
+                                         f"<ul><li>Resident Number{chr(65 + i)}, MD - "
+                                         "Harvard Medical School</li></ul>")
+    return write_site(root, pages)
+
+
+def imgcrawl_schedule(data_dir: Path, server: DemoServer, *extra: str) -> subprocess.Popen:
+    hosts = [arg for host in server.hosts() for arg in ("--allow-private-host", host)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "--data-dir", str(data_dir), "schedule", "--once",
+         "--delay", "0.3", *hosts, *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def import_alpha(data_dir: Path, server: DemoServer) -> None:
+    from crawler.programs_io import import_programs, ProgramRecord
+    from db.session import Database
+
+    db = Database(f"sqlite:///{data_dir / 'imgcrawl.sqlite3'}")
+    import_programs(db, [ProgramRecord(id="alpha", name="Alpha", website=server.url("alpha") + "/",
+                                       allowed_domains=[server.sites["alpha"].host])])
+    db.dispose()
+
+
+def runs_in(data_dir: Path) -> list[tuple[int, str]]:
+    from db.session import Database
+
+    db = Database(f"sqlite:///{data_dir / 'imgcrawl.sqlite3'}")
+    with db.session() as session:
+        rows = [(r.id, r.status) for r in session.scalars(select(CrawlRun).order_by(CrawlRun.id))]
+    db.dispose()
+    return rows
+
+
+def test_two_schedulers_started_together_run_one_cycle(tmp_path):
+    data_dir = tmp_path / "data"
+    with DemoServer(slow_site(tmp_path / "sites")) as server:
+        import_alpha(data_dir, server)
+        both = [imgcrawl_schedule(data_dir, server), imgcrawl_schedule(data_dir, server)]
+        outputs = [p.communicate(timeout=120) for p in both]
+    assert [p.returncode for p in both] == [0, 0]
+    assert sum("skipped: another cycle is running" in err for _, err in outputs) == 1
+    assert runs_in(data_dir) == [(1, "completed")]
+
+
+def test_a_killed_crawl_fails_the_run_and_the_next_cycle_is_clean(db, tmp_path):
+    data_dir = tmp_path / "data"
+
+    def kill_after_two_pages(event):
+        if "pid" in event:
+            kill_after_two_pages.pid = event["pid"]
+        elif event.get("done") == 2:
+            os.kill(kill_after_two_pages.pid, signal.SIGKILL)
+
+    with DemoServer(slow_site(tmp_path / "sites")) as server:
+        register(db, server)
+        options = CrawlOptions(download_delay=0.3, allow_private_hosts=tuple(server.hosts()))
+        killed = run_cycle(db, data_dir, options, kill_after_two_pages)
+        clean = run_cycle(db, data_dir, options)
+    with db.session() as session:
+        assert session.get(CrawlRun, killed).status == "failed"
+        assert session.get(CrawlRun, killed).stats["crawl_exit_code"] == -signal.SIGKILL
+        assert session.get(CrawlRun, clean).status == "completed"
+        values = queries.program_values(session, "alpha")["values"]
+        captured = session.scalar(select(func.count()).select_from(Capture)
+                                  .where(Capture.run_id == clean, Capture.error.is_(None)))
+    assert captured == SLOW_PAGES + 1
+    assert values["roster.resident_count"]["value"] == SLOW_PAGES
+    assert values["visa.h1b"]["value"] == "no"
+
+
+def test_a_killed_scheduler_is_followed_by_a_clean_cycle(tmp_path):
+    data_dir = tmp_path / "data"
+    with DemoServer(slow_site(tmp_path / "sites")) as server:
+        import_alpha(data_dir, server)
+        victim = imgcrawl_schedule(data_dir, server, "--lease-stale-minutes", "0.02")
+        deadline = time.monotonic() + 60
+        while len(server.requests) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)  # no chance to clean up
+        victim.wait()
+        assert runs_in(data_dir) == [(1, "running")]
+        time.sleep(1.5)  # the dead holder's lease goes stale after 1.2 s
+        survivor = imgcrawl_schedule(data_dir, server, "--lease-stale-minutes", "0.02")
+        _, err = survivor.communicate(timeout=120)
+    assert survivor.returncode == 0, err
+    assert runs_in(data_dir) == [(1, "failed"), (2, "completed")]
+
+
+def test_sigterm_ends_the_cycle_cleanly_as_partial(tmp_path):
+    data_dir = tmp_path / "data"
+    with DemoServer(slow_site(tmp_path / "sites")) as server:
+        import_alpha(data_dir, server)
+        process = imgcrawl_schedule(data_dir, server)
+        deadline = time.monotonic() + 60
+        while len(server.requests) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=120)
+    assert runs_in(data_dir) == [(1, "partial")]
