@@ -19,7 +19,9 @@ from db import queries
 from db.models import Capture, ChangeEvent, CrawlRun, Extraction, Finding
 from test_crawl import PAGES, crawl, register
 
-SLOW_PAGES = 12
+SLOW_NAMES = ("Ana Ruiz", "Ben Cole", "Chidi Okafor", "Dana Levi", "Emeka Obi", "Farah Khan",
+              "Gita Rao", "Hugo Lima", "Ines Sousa", "Jon Park", "Kofi Mensah", "Lena Vogel")
+SLOW_PAGES = len(SLOW_NAMES)
 
 
 def write_site(root: Path, pages: dict[str, str]) -> Path:
@@ -86,7 +88,7 @@ def slow_site(root: Path) -> Path:
                            "<p>We sponsor J-1 visas only.</p>"}
     for i in range(SLOW_PAGES):
         pages[f"residents/p{i}.html"] = (f"<title>Our Residents {i}</title><h2>PGY-1</h2>"
-                                         f"<ul><li>Resident Number{chr(65 + i)}, MD - "
+                                         f"<ul><li>{SLOW_NAMES[i]}, MD - "
                                          "Harvard Medical School</li></ul>")
     return write_site(root, pages)
 
