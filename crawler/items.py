@@ -20,3 +20,4 @@ class CaptureItem:
     body: bytes | None = None
     error: str | None = None  # failure reason; None for a successful fetch
     rendered: bool = False
+    not_due: bool = False  # not fetched: the page is not due (its links came from the archive)

@@ -23,15 +23,16 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.capture_store import CaptureStore
 from crawler.lease import held
+from crawler.refresh import is_due
 from crawler.normalize_stage import normalize_captures
 from crawler.report import build_report
 from crawler.resolve_stage import resolve_programs
@@ -62,6 +63,7 @@ class CrawlOptions:
     extra_settings: dict[str, Any] | None = None
     lease_stale_after: timedelta = timedelta(minutes=10)
     lease_heartbeat_every: float = 30.0
+    now: datetime | None = None  # the cycle's clock, for due dates (tests move it)
 
 
 _stop = threading.Event()
@@ -85,7 +87,8 @@ def _die_with_parent() -> None:
         pass
 
 
-def _programs(db: Database, program_ids: list[str] | None) -> list[dict[str, Any]]:
+def _programs(db: Database, program_ids: list[str] | None, now: datetime) -> list[dict[str, Any]]:
+    """What the spider needs per program; programs whose last run failed come first."""
     with db.session() as session:
         query = select(Program).order_by(Program.id)
         if program_ids:
@@ -99,21 +102,34 @@ def _programs(db: Database, program_ids: list[str] | None) -> list[dict[str, Any
         if not programs:
             raise CrawlError("no active programs to crawl (import a list with "
                              "'imgcrawl programs import FILE')")
-        return [{"id": p.id, "website": p.website, "allowed_domains": p.allowed_domains,
-                 "known_pages": _known_pages(session, p.id)} for p in programs]
+        out = [{"id": p.id, "website": p.website, "allowed_domains": p.allowed_domains,
+                "known_pages": _known_pages(session, p.id, now),
+                "retry_first": _last_crawl_failed(session, p.id)} for p in programs]
+    return sorted(out, key=lambda program: not program["retry_first"])
 
 
-def _known_pages(session: Session, program_id: str) -> dict[str, dict[str, str | None]]:
-    """Validators of the program's pages we hold a body for (for conditional requests)."""
+def _last_crawl_failed(session: Session, program_id: str) -> bool:
+    """True if every capture of the program's latest run failed (site down, blocked...)."""
+    latest = session.scalar(select(func.max(Capture.run_id)).join(Page, Page.id == Capture.page_id)
+                            .where(Page.program_id == program_id))
+    if latest is None:
+        return False
+    errors = session.scalars(select(Capture.error).join(Page, Page.id == Capture.page_id)
+                             .where(Page.program_id == program_id, Capture.run_id == latest)).all()
+    return all(errors)
+
+
+def _known_pages(session: Session, program_id: str, now: datetime) -> dict[str, dict[str, Any]]:
+    """Pages we hold a body for: validators for conditional requests, and whether each is due."""
     rows = session.execute(
-        select(Page.url, Page.etag, Page.last_modified, Capture.body_sha256)
-        .join(Capture, Capture.page_id == Page.id)
-        .where(Page.program_id == program_id, Capture.body_sha256.is_not(None),
-               (Page.etag.is_not(None)) | (Page.last_modified.is_not(None)))
+        select(Page, Capture.body_sha256).join(Capture, Capture.page_id == Page.id)
+        .where(Page.program_id == program_id, Capture.body_sha256.is_not(None))
         .order_by(Capture.id)).all()
     # Later captures overwrite earlier ones: the newest body per page wins.
-    return {url: {"etag": etag, "last_modified": modified, "body_sha256": sha}
-            for url, etag, modified, sha in rows}
+    return {page.url: {"etag": page.etag, "last_modified": page.last_modified,
+                       "body_sha256": sha,
+                       "due": is_due(page.page_types, page.next_due_at, now)}
+            for page, sha in rows}
 
 
 def crawl_settings(options: CrawlOptions, db_url: str, data_dir: Path, run_id: int,
@@ -199,7 +215,7 @@ def _close_abandoned_runs(db: Database) -> None:
 def _cycle(db: Database, data_dir: Path, options: CrawlOptions,
            on_progress: ProgressCallback | None) -> int:
     _stop.clear()
-    programs = _programs(db, options.program_ids)
+    programs = _programs(db, options.program_ids, options.now or utcnow())
     with db.session() as session:
         run = CrawlRun(trigger=options.trigger, status="running", program_ids=options.program_ids,
                        stats={})

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from crawler.capture_store import CaptureStore
 from crawler.items import CaptureItem
+from crawler.refresh import schedule_after_fetch
 from db.models import Capture, Page
 from db.session import Database
 
@@ -62,21 +63,26 @@ class CapturePipeline:
                 select(Capture.body_sha256).where(Capture.page_id == page.id,
                                                   Capture.body_sha256.is_not(None))
                 .order_by(Capture.id.desc()).limit(1)).first()
-            # Unchanged: the server said 304, or sent the same bytes as last time.
-            unchanged = item.status == 304 or (sha256 is not None and previous == sha256)
-            if item.error is None and item.status != 304:
-                page.etag = item.headers.get("ETag")
-                page.last_modified = item.headers.get("Last-Modified")
+            # Unchanged: not due, the server said 304, or it sent the same bytes as last time.
+            unchanged = item.not_due or item.status == 304 or (
+                sha256 is not None and previous == sha256)
+            if item.error is None and not item.not_due:
+                if item.status != 304:
+                    page.etag = item.headers.get("ETag")
+                    page.last_modified = item.headers.get("Last-Modified")
+                schedule_after_fetch(page, item.fetched_at, changed=not unchanged)
             session.add(Capture(
                 page_id=page.id, run_id=self.run_id, fetched_at=item.fetched_at,
                 final_url=item.url if item.url != item.requested_url else None,
                 http_status=item.status, content_type=item.content_type, headers=item.headers,
                 body_sha256=sha256, size=len(item.body or b""), rendered=item.rendered,
-                unchanged=unchanged, error=item.error, depth=item.depth,
+                unchanged=unchanged, not_due=item.not_due, error=item.error, depth=item.depth,
             ))
         self.stats.inc_value("imgcrawl/captures")
         if item.error:
             self.stats.inc_value(f"imgcrawl/failed/{item.error.split(':')[0]}")
+        elif item.not_due:
+            self.stats.inc_value("imgcrawl/not_due")
         elif unchanged:
             self.stats.inc_value("imgcrawl/unchanged")
             if item.status == 304:

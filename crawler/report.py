@@ -18,9 +18,10 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
     run = session.get(CrawlRun, run_id)
     scrapy_stats = (run.stats or {}).get("scrapy", {})
     rows = session.execute(
-        select(Page.program_id, Capture.error, Capture.unchanged, Capture.rendered, Capture.size)
+        select(Page.program_id, Capture.error, Capture.unchanged, Capture.rendered, Capture.size,
+               Capture.not_due, Capture.http_status)
         .join(Page, Page.id == Capture.page_id).where(Capture.run_id == run_id)).all()
-    failed = Counter(error.split(":")[0] for _, error, _, _, _ in rows if error)
+    failed = Counter(row.error.split(":")[0] for row in rows if row.error)
     per_program: dict[str, Counter] = {}
     for program_id, error, *_ in rows:
         per_program.setdefault(program_id, Counter())["failed" if error else "fetched"] += 1
@@ -37,8 +38,10 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "status": run.status,
-        "pages_fetched": sum(1 for row in rows if not row.error),
-        "pages_unchanged": sum(1 for row in rows if row.unchanged),
+        "pages_fetched": sum(1 for row in rows if not row.error and not row.not_due),
+        "pages_unchanged": sum(1 for row in rows if row.unchanged and not row.not_due),
+        "pages_not_modified": sum(1 for row in rows if row.http_status == 304),
+        "pages_not_due": sum(1 for row in rows if row.not_due),
         "pages_rendered": sum(1 for row in rows if row.rendered),
         "pages_failed": sum(failed.values()),
         "failed_by_reason": dict(sorted(failed.items())),

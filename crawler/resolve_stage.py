@@ -59,7 +59,8 @@ def current_extractions(session: Session, program_id: str) -> list[Extraction]:
             .where(Capture.page_id == capture.page_id, Extraction.version == VERSION,
                    Capture.id <= capture.id)
             .order_by(Capture.id.desc()).limit(1)).first()
-        not_modified = capture.http_status == 304  # the body we read last time still holds
+        # Not modified or not due: the body we read last time still holds.
+        not_modified = capture.http_status == 304 or capture.not_due
         if extraction is not None and (capture.error is not None or not_modified
                                        or _same_body(session, extraction, capture)):
             out.append(extraction)

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
+    false,
     JSON,
     Boolean,
     DateTime,
@@ -87,6 +88,10 @@ class Page(Base):
     etag: Mapped[str | None] = mapped_column(String(300))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     first_seen_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    # Adaptive refresh (crawler/refresh.py): how often this page is worth re-fetching.
+    refresh_hours: Mapped[float | None] = mapped_column(Float)
+    next_due_at: Mapped[datetime | None] = mapped_column(TS)
+    last_changed_at: Mapped[datetime | None] = mapped_column(TS)
 
     program: Mapped[Program] = relationship(back_populates="pages")
 
@@ -106,6 +111,8 @@ class Capture(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     rendered: Mapped[bool] = mapped_column(Boolean, default=False)
     unchanged: Mapped[bool] = mapped_column(Boolean, default=False)
+    not_due: Mapped[bool] = mapped_column(  # not fetched this cycle: not due yet
+        Boolean, default=False, server_default=false())
     text_sha256: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(500))  # failure reason; None = success
     depth: Mapped[int] = mapped_column(Integer, default=0)

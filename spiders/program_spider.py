@@ -73,7 +73,8 @@ class ProgramSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.requests_per_program: Counter[str] = Counter()
         self.domains: dict[str, tuple[str, ...]] = {}
-        self.known_pages: dict[str, dict[str, dict[str, str]]] = {}
+        self.known_pages: dict[str, dict[str, dict[str, Any]]] = {}
+        self.not_due_seen: set[tuple[str, str]] = set()
         # Domains are checked by host below: Scrapy's allow_domains compares host:port.
         self.link_extractor = LinkExtractor(unique=True)
 
@@ -87,30 +88,46 @@ class ProgramSpider(scrapy.Spider):
         spider.store = CaptureStore(Path(settings["IMGCRAWL_DATA_DIR"]))
         return spider
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[Any]:
         for program in self.programs:
             self.domains[program["id"]] = tuple(program["allowed_domains"])
             self.known_pages[program["id"]] = program.get("known_pages", {})
-            request = self._request(program["id"], program["website"], depth=0, score=100)
-            if request is not None:
-                yield request
+            # Programs whose last crawl failed go first (the orchestrator listed them first).
+            score = 200 if program.get("retry_first") else 100
+            for output in self._visit(program["id"], program["website"], depth=0, score=score):
+                yield output
 
-    def _request(self, program_id: str, url: str, depth: int, score: int) -> scrapy.Request | None:
+    def _visit(self, program_id: str, url: str, depth: int, score: int) -> Iterator[Any]:
+        """A request for URL; or, for a known page that is not due, its archived links."""
         if self.requests_per_program[program_id] >= self.budget:
             self.crawler.stats.inc_value("imgcrawl/budget_exhausted")
-            return None
+            return
+        known = self.known_pages[program_id].get(canonical(url))
+        if known and not known.get("due", True):
+            if (program_id, canonical(url)) in self.not_due_seen:
+                return
+            self.not_due_seen.add((program_id, canonical(url)))
+            self.requests_per_program[program_id] += 1
+            yield CaptureItem(program_id=program_id, url=canonical(url),
+                              requested_url=canonical(url), fetched_at=_now(), depth=depth,
+                              not_due=True)
+            request = scrapy.Request(url, meta={"program_id": program_id, "page_depth": depth,
+                                                "known_body": known["body_sha256"]})
+            archived = self._archived(HtmlResponse(url=url, request=request))
+            if isinstance(archived, TextResponse) and depth < self.max_depth:
+                yield from self.follow_links(archived)
+            return
         self.requests_per_program[program_id] += 1
         meta: dict[str, Any] = {"program_id": program_id, "page_depth": depth}
         headers = {}
-        known = self.known_pages[program_id].get(canonical(url))
         if known:
             if known.get("etag"):
                 headers["If-None-Match"] = known["etag"]
             if known.get("last_modified"):
                 headers["If-Modified-Since"] = known["last_modified"]
             meta.update(known_body=known["body_sha256"], handle_httpstatus_list=[304])
-        return scrapy.Request(url, callback=self.capture_page, errback=self.record_failure,
-                              priority=score, meta=meta, headers=headers)
+        yield scrapy.Request(url, callback=self.capture_page, errback=self.record_failure,
+                             priority=score, meta=meta, headers=headers)
 
     def capture_page(self, response: Response) -> Iterator[Any]:
         """Hand the page to the pipeline, then queue its best links."""
@@ -129,7 +146,7 @@ class ProgramSpider(scrapy.Spider):
             yield from self.follow_links(response)
 
     def _archived(self, response: Response) -> Response:
-        """The body we stored for a page that answered 304, to follow its links again."""
+        """The body we stored for a page (304 or not due), to follow its links again."""
         try:
             body = self.store.get(response.meta["known_body"])
         except OSError:
@@ -137,7 +154,7 @@ class ProgramSpider(scrapy.Spider):
         return HtmlResponse(url=response.url, body=body, request=response.request,
                             encoding="utf-8")
 
-    def follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
+    def follow_links(self, response: TextResponse) -> Iterator[Any]:
         """Requests for in-domain links, best-scored first, within the program's budget."""
         program_id = response.meta["program_id"]
         links = [link for link in self.link_extractor.extract_links(response)
@@ -145,9 +162,7 @@ class ProgramSpider(scrapy.Spider):
         scored = sorted(((score_link(link.text, link.url), link) for link in links),
                         key=lambda pair: -pair[0])
         for score, link in scored:
-            request = self._request(program_id, link.url, response.meta["page_depth"] + 1, score)
-            if request is not None:
-                yield request
+            yield from self._visit(program_id, link.url, response.meta["page_depth"] + 1, score)
 
     def record_failure(self, failure: Failure) -> Iterator[CaptureItem]:
         """A failed fetch is a capture with a reason; robots.txt refusals are only counted."""
