@@ -52,11 +52,17 @@ def scheduled_cycle(settings: CycleSettings) -> int | None:
     """One cycle over all active programs; None when another cycle holds the lease."""
     db = Database(settings.db_url)
     try:
-        return run_cycle(db, Path(settings.data_dir), CrawlOptions(
-            trigger="schedule", timeout_seconds=settings.timeout_seconds,
-            lease_stale_after=timedelta(minutes=settings.lease_stale_minutes),
-            allow_private_hosts=settings.allow_private_hosts,
-            download_delay=settings.download_delay))
+        return run_cycle(
+            db,
+            Path(settings.data_dir),
+            CrawlOptions(
+                trigger="schedule",
+                timeout_seconds=settings.timeout_seconds,
+                lease_stale_after=timedelta(minutes=settings.lease_stale_minutes),
+                allow_private_hosts=settings.allow_private_hosts,
+                download_delay=settings.download_delay,
+            ),
+        )
     except LeaseHeld as busy:
         logger.warning("cycle skipped: %s", busy)
         return None
@@ -91,8 +97,14 @@ def build_scheduler(settings: CycleSettings, trigger) -> BlockingScheduler:
     jobstore = SQLAlchemyJobStore(engine=make_engine(settings.db_url))
     scheduler = BlockingScheduler(jobstores={"default": jobstore}, timezone="UTC")
     scheduler.add_job(
-        scheduled_cycle, trigger, args=[settings], id=CYCLE_JOB_ID, name="refresh cycle",
-        replace_existing=True, max_instances=1, coalesce=True,
+        scheduled_cycle,
+        trigger,
+        args=[settings],
+        id=CYCLE_JOB_ID,
+        name="refresh cycle",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
         misfire_grace_time=MISFIRE_GRACE_SECONDS,
     )
     scheduler.add_listener(_record_failure, EVENT_JOB_ERROR)

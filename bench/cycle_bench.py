@@ -24,23 +24,32 @@ def one_pair(server: DemoServer, delay: float) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         db = Database(f"sqlite:///{data_dir / 'bench.sqlite3'}")
-        import_programs(db, parse_program_list(DEMO_PROGRAMS,
-                                               server.substitute(DEMO_PROGRAMS.read_text())))
+        import_programs(
+            db, parse_program_list(DEMO_PROGRAMS, server.substitute(DEMO_PROGRAMS.read_text()))
+        )
         figures = []
         for _ in range(2):
             before = len(server.requests)
             started = time.perf_counter()
-            run_id = run_cycle(db, data_dir, CrawlOptions(
-                download_delay=delay, allow_private_hosts=tuple(server.hosts())))
+            run_id = run_cycle(
+                db,
+                data_dir,
+                CrawlOptions(download_delay=delay, allow_private_hosts=tuple(server.hosts())),
+            )
             wall = time.perf_counter() - started
             with db.session() as session:
                 stats = session.get(CrawlRun, run_id).stats
             report, scrapy = stats["report"], stats["scrapy"]
-            figures.append({"wall_s": wall, "requests": len(server.requests) - before,
-                            "bytes": scrapy.get("downloader/response_bytes", 0),
-                            "unchanged": report["pages_unchanged"],
-                            "fetched": report["pages_fetched"],
-                            "new_findings": stats["normalize"]["findings"]})
+            figures.append(
+                {
+                    "wall_s": wall,
+                    "requests": len(server.requests) - before,
+                    "bytes": scrapy.get("downloader/response_bytes", 0),
+                    "unchanged": report["pages_unchanged"],
+                    "fetched": report["pages_fetched"],
+                    "new_findings": stats["normalize"]["findings"],
+                }
+            )
         db.dispose()
         return figures
 
@@ -53,14 +62,18 @@ def main() -> None:
     with DemoServer() as server:
         pairs = [one_pair(server, args.delay) for _ in range(args.repeat)]
     print(f"demo sites: {len(server.sites)}, per-host delay {args.delay}s, {args.repeat} repeats")
-    print(f"{'cycle':<10}{'wall s (median)':>16}{'requests':>10}{'bytes':>10}"
-          f"{'unchanged/fetched':>19}{'new findings':>14}")
+    print(
+        f"{'cycle':<10}{'wall s (median)':>16}{'requests':>10}{'bytes':>10}"
+        f"{'unchanged/fetched':>19}{'new findings':>14}"
+    )
     for index, label in enumerate(("first", "unchanged")):
         rows = [pair[index] for pair in pairs]
         median = statistics.median(r["wall_s"] for r in rows)
         last = rows[-1]
-        print(f"{label:<10}{median:>16.2f}{last['requests']:>10}{last['bytes']:>10}"
-              f"{last['unchanged']:>10}/{last['fetched']:<8}{last['new_findings']:>14}")
+        print(
+            f"{label:<10}{median:>16.2f}{last['requests']:>10}{last['bytes']:>10}"
+            f"{last['unchanged']:>10}/{last['fetched']:<8}{last['new_findings']:>14}"
+        )
     first = statistics.median(p[0]["bytes"] for p in pairs)
     second = statistics.median(p[1]["bytes"] for p in pairs)
     print(f"bytes ratio unchanged/first: {second / first:.3f}" if first else "no bytes")

@@ -6,16 +6,17 @@ import json
 import shutil
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import select
 
+import scheduler
 from crawler.capture_store import CaptureStore
 from crawler.config import data_dir as resolve_data_dir
 from crawler.config import database_url
@@ -29,11 +30,13 @@ from db import queries
 from db.models import CrawlRun, Program
 from db.session import Database
 from normalizers.extract import document_from, extract_contract
-import scheduler
 from scheduler import ScheduleError
 
-app = typer.Typer(help="Crawl residency program websites and extract IMG facts with evidence.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Crawl residency program websites and extract IMG facts with evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 programs_app = typer.Typer(help="Register and list programs.", no_args_is_help=True)
 app.add_typer(programs_app, name="programs")
 runs_app = typer.Typer(help="Runs and their reports.")
@@ -43,9 +46,12 @@ err_console = Console(stderr=True)
 
 DEMO_PROGRAMS = DEFAULT_SITES_DIR.parent / "programs.csv"
 SUPPORT_COLUMNS = (
-    ("mentorship.formal", "mentor"), ("mentorship.img_specific", "IMG mentor"),
-    ("orientation.present", "orient."), ("wellness.mental_health", "mental h."),
-    ("language.support", "language"), ("dei.initiatives", "DEI"),
+    ("mentorship.formal", "mentor"),
+    ("mentorship.img_specific", "IMG mentor"),
+    ("orientation.present", "orient."),
+    ("wellness.mental_health", "mental h."),
+    ("language.support", "language"),
+    ("dei.initiatives", "DEI"),
     ("support.img_specific", "IMG support"),
 )
 
@@ -70,10 +76,21 @@ class Context:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: "
-                  "$IMGCRAWL_DATABASE_URL, else SQLite in the data directory).")] = None,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default: "
-                        "$IMGCRAWL_DATA_DIR, else ~/.local/share/imgcrawl).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (default: "
+            "$IMGCRAWL_DATABASE_URL, else SQLite in the data directory).",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Data directory (default: $IMGCRAWL_DATA_DIR, else ~/.local/share/imgcrawl).",
+        ),
+    ] = None,
 ) -> None:
     ctx.obj = Context(db, data_dir)
 
@@ -94,9 +111,10 @@ def programs_import(ctx: typer.Context, file: Path) -> None:
 
 
 @programs_app.command("list")
-def programs_list(ctx: typer.Context,
-                  table: Annotated[bool, typer.Option("--table", help="A table, not JSON.")] = False
-                  ) -> None:
+def programs_list(
+    ctx: typer.Context,
+    table: Annotated[bool, typer.Option("--table", help="A table, not JSON.")] = False,
+) -> None:
     """List programs with their current values (JSON by default).
 
     Example: imgcrawl programs list --table
@@ -116,15 +134,23 @@ def _progress_callback(progress: Progress):
         if "stage" in event:
             progress.update(task, description=event["stage"])
         elif "done" in event:
-            progress.update(task, total=max(event["scheduled"], event["done"]),
-                            completed=event["done"])
+            progress.update(
+                task, total=max(event["scheduled"], event["done"]), completed=event["done"]
+            )
+
     return update
 
 
 def _crawl(ctx: Context, options: CrawlOptions) -> dict[str, Any]:
     db = ctx.database()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
         run_id = run_cycle(db, ctx.data, options, _progress_callback(progress))
     with db.session() as session:
         return queries.run_summary(session, run_id)
@@ -133,22 +159,37 @@ def _crawl(ctx: Context, options: CrawlOptions) -> dict[str, Any]:
 @app.command()
 def crawl(
     ctx: typer.Context,
-    program: Annotated[list[str] | None, typer.Option("--program", "-p",
-                       help="Program id; repeat for several (default: all active).")] = None,
-    delay: Annotated[float | None, typer.Option(help="Seconds between requests to one host.")] = None,
+    program: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--program", "-p", help="Program id; repeat for several (default: all active)."
+        ),
+    ] = None,
+    delay: Annotated[
+        float | None, typer.Option(help="Seconds between requests to one host.")
+    ] = None,
     budget: Annotated[int | None, typer.Option(help="Most pages fetched per program.")] = None,
     depth: Annotated[int | None, typer.Option(help="Most clicks from the home page.")] = None,
-    allow_private_host: Annotated[list[str] | None, typer.Option(
-        help="Host that may resolve to a private address (e.g. a local mirror).")] = None,
+    allow_private_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Host that may resolve to a private address (e.g. a local mirror)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Crawl programs, extract, resolve, and print the run report.
 
     Example: imgcrawl crawl --program riverside-im --delay 2
     """
-    summary = _crawl(ctx.obj, CrawlOptions(
-        program_ids=program or None, download_delay=delay, page_budget=budget, max_depth=depth,
-        allow_private_hosts=tuple(allow_private_host or ())))
+    summary = _crawl(
+        ctx.obj,
+        CrawlOptions(
+            program_ids=program or None,
+            download_delay=delay,
+            page_budget=budget,
+            max_depth=depth,
+            allow_private_hosts=tuple(allow_private_host or ()),
+        ),
+    )
     if as_json:
         _print_json(summary)
     else:
@@ -217,26 +258,35 @@ def show(
     console.print(f"[bold]{data['name']}[/bold] ({data['id']}) {data['website']}")
     for indicator, entry in data["values"].items():
         value = json.dumps(entry["value"], ensure_ascii=False)
-        console.print(f"\n[bold cyan]{indicator}[/bold cyan] = {value}  [dim]{entry['status']}[/dim]",
-                      highlight=False)
+        console.print(
+            f"\n[bold cyan]{indicator}[/bold cyan] = {value}  [dim]{entry['status']}[/dim]",
+            highlight=False,
+        )
         evidence = entry.get("evidence")
         if evidence:
             console.print(f"  “{evidence['quote']}”", markup=False, highlight=False)
-            console.print(f"  {evidence['url']}  fetched {evidence['fetched_at']}  "
-                          f"{evidence['extractor']}", markup=False, highlight=False)
+            console.print(
+                f"  {evidence['url']}  fetched {evidence['fetched_at']}  {evidence['extractor']}",
+                markup=False,
+                highlight=False,
+            )
     if data["residents"]:
         console.print(f"\n[bold]residents[/bold] ({len(data['residents'])})")
         for r in data["residents"]:
             year = r["pgy"] or (f"class of {r['class_year']}" if r["class_year"] else "")
-            console.print(f"  {r['name']}  {year}  {r['school'] or '-'}  [{r['school_type']}]",
-                          markup=False, highlight=False)
+            console.print(
+                f"  {r['name']}  {year}  {r['school'] or '-'}  [{r['school_type']}]",
+                markup=False,
+                highlight=False,
+            )
 
 
 @runs_app.callback(invoke_without_command=True)
-def runs_list(ctx: typer.Context,
-              table: Annotated[bool, typer.Option("--table", help="A table, not JSON.")] = False,
-              limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 50
-              ) -> None:
+def runs_list(
+    ctx: typer.Context,
+    table: Annotated[bool, typer.Option("--table", help="A table, not JSON.")] = False,
+    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 50,
+) -> None:
     """List runs, newest first, with their headline figures (JSON by default).
 
     Example: imgcrawl runs --table
@@ -249,8 +299,17 @@ def runs_list(ctx: typer.Context,
         _print_json(rows)
         return
     out = Table(title="Runs")
-    columns = ("id", "trigger", "status", "started_at", "pages_fetched", "pages_unchanged",
-               "pages_failed", "changes", "duration_seconds")
+    columns = (
+        "id",
+        "trigger",
+        "status",
+        "started_at",
+        "pages_fetched",
+        "pages_unchanged",
+        "pages_failed",
+        "changes",
+        "duration_seconds",
+    )
     for column in columns:
         out.add_column(column.replace("_", " "))
     for row in rows:
@@ -282,8 +341,12 @@ def runs_show(
 @app.command()
 def changes(
     ctx: typer.Context,
-    since: Annotated[str, typer.Option(help="A run id (changes after it) or an ISO date/time "
-                                            "(changes at or after it).")],
+    since: Annotated[
+        str,
+        typer.Option(
+            help="A run id (changes after it) or an ISO date/time (changes at or after it)."
+        ),
+    ],
     table: Annotated[bool, typer.Option("--table", help="A table, not JSON.")] = False,
 ) -> None:
     """What changed in the current values since a run or a date (JSON by default).
@@ -299,7 +362,7 @@ def changes(
         except ValueError:
             raise UsageError(f"--since {since!r} is neither a run id nor an ISO date") from None
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
     with ctx.obj.database().session() as session:
         rows = queries.changes_since(session, run_id, moment)
     if not table:
@@ -309,9 +372,13 @@ def changes(
     for column in ("run", "program", "indicator", "old", "new"):
         out.add_column(column, overflow="fold")
     for row in rows:
-        out.add_row(str(row["run_id"]), row["program_id"], row["indicator"],
-                    json.dumps(row["old"], ensure_ascii=False),
-                    json.dumps(row["new"], ensure_ascii=False))
+        out.add_row(
+            str(row["run_id"]),
+            row["program_id"],
+            row["indicator"],
+            json.dumps(row["old"], ensure_ascii=False),
+            json.dumps(row["new"], ensure_ascii=False),
+        )
     console.print(out)
 
 
@@ -322,20 +389,28 @@ def schedule(
     every: Annotated[float | None, typer.Option(help="Interval in hours.")] = None,
     once: Annotated[bool, typer.Option("--once", help="Run one cycle now and exit.")] = False,
     timeout: Annotated[float | None, typer.Option(help="Hard limit on a crawl, seconds.")] = None,
-    lease_stale_minutes: Annotated[float, typer.Option(
-        help="Take over a cycle lease whose holder has been silent this long.")] = 10.0,
-    allow_private_host: Annotated[list[str] | None, typer.Option(
-        help="Host that may resolve to a private address.")] = None,
-    delay: Annotated[float | None, typer.Option(help="Seconds between requests to one host.")] = None,
+    lease_stale_minutes: Annotated[
+        float, typer.Option(help="Take over a cycle lease whose holder has been silent this long.")
+    ] = 10.0,
+    allow_private_host: Annotated[
+        list[str] | None, typer.Option(help="Host that may resolve to a private address.")
+    ] = None,
+    delay: Annotated[
+        float | None, typer.Option(help="Seconds between requests to one host.")
+    ] = None,
 ) -> None:
     """Run refresh cycles on a schedule (or one with --once); one cycle at a time, ever.
 
     Example: imgcrawl schedule --cron "0 3 * * *"   |   imgcrawl schedule --once
     """
     settings = scheduler.CycleSettings(
-        db_url=database_url(ctx.obj.db_url, ctx.obj.data), data_dir=str(ctx.obj.data),
-        timeout_seconds=timeout, lease_stale_minutes=lease_stale_minutes,
-        allow_private_hosts=tuple(allow_private_host or ()), download_delay=delay)
+        db_url=database_url(ctx.obj.db_url, ctx.obj.data),
+        data_dir=str(ctx.obj.data),
+        timeout_seconds=timeout,
+        lease_stale_minutes=lease_stale_minutes,
+        allow_private_hosts=tuple(allow_private_host or ()),
+        download_delay=delay,
+    )
     ctx.obj.database()  # migrate before the scheduler touches the database
     if once:
         run_id = scheduler.run_once(settings)
@@ -366,12 +441,15 @@ def demo(
     shutil.rmtree(demo_dir, ignore_errors=True)
     demo_ctx = Context(ctx.obj.db_url or f"sqlite:///{demo_dir / 'imgcrawl.sqlite3'}", demo_dir)
     with DemoServer() as server:
-        console.print(f"demo server: {len(server.sites)} sites on "
-                      f"{server.hosts()[0]}..{server.hosts()[-1]} port {server.port}")
+        console.print(
+            f"demo server: {len(server.sites)} sites on "
+            f"{server.hosts()[0]}..{server.hosts()[-1]} port {server.port}"
+        )
         records = parse_program_list(DEMO_PROGRAMS, server.substitute(DEMO_PROGRAMS.read_text()))
         import_programs(demo_ctx.database(), records)
-        summary = _crawl(demo_ctx, CrawlOptions(download_delay=delay,
-                                                allow_private_hosts=tuple(server.hosts())))
+        summary = _crawl(
+            demo_ctx, CrawlOptions(download_delay=delay, allow_private_hosts=tuple(server.hosts()))
+        )
     console.print(_report_table(summary))
     with demo_ctx.database().session() as session:
         console.print(_summary_table(queries.program_summaries(session)))
@@ -402,20 +480,37 @@ def _fmt(value: Any) -> str:
 
 def _summary_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="Programs", show_lines=False)
-    for column in ("program", "J-1", "H-1B", "conditions", "IMG share", "residents",
-                   *(label for _, label in SUPPORT_COLUMNS)):
+    for column in (
+        "program",
+        "J-1",
+        "H-1B",
+        "conditions",
+        "IMG share",
+        "residents",
+        *(label for _, label in SUPPORT_COLUMNS),
+    ):
         table.add_column(column, overflow="fold")
     for row in rows:
         values = row["values"]
         share = values.get("roster.img_share")
-        share_text = "-" if not share else (
-            f"{share['img']}/{share['img'] + share['us_canadian']}"
-            + (f" ({share['share']:.0%})" if share["share"] is not None else ""))
+        share_text = (
+            "-"
+            if not share
+            else (
+                f"{share['img']}/{share['img'] + share['us_canadian']}"
+                + (f" ({share['share']:.0%})" if share["share"] is not None else "")
+            )
+        )
         visa_no = values.get("visa.citizens_only") and "citizens only"
-        table.add_row(row["id"], _fmt(values.get("visa.j1")), _fmt(values.get("visa.h1b")),
-                      _fmt(values.get("visa.h1b_conditions") or visa_no), share_text,
-                      _fmt(values.get("roster.resident_count")),
-                      *(_fmt(values.get(key)) for key, _ in SUPPORT_COLUMNS))
+        table.add_row(
+            row["id"],
+            _fmt(values.get("visa.j1")),
+            _fmt(values.get("visa.h1b")),
+            _fmt(values.get("visa.h1b_conditions") or visa_no),
+            share_text,
+            _fmt(values.get("roster.resident_count")),
+            *(_fmt(values.get(key)) for key, _ in SUPPORT_COLUMNS),
+        )
     return table
 
 
@@ -442,8 +537,15 @@ def _report_table(summary: dict[str, Any]) -> Table:
     return table
 
 
-ONE_LINE_ERRORS = (ProgramListError, CrawlError, queries.NotFound, UsageError, DemoServerError,
-                   LeaseHeld, ScheduleError)
+ONE_LINE_ERRORS = (
+    ProgramListError,
+    CrawlError,
+    queries.NotFound,
+    UsageError,
+    DemoServerError,
+    LeaseHeld,
+    ScheduleError,
+)
 
 
 def main() -> None:

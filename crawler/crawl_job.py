@@ -22,8 +22,11 @@ from spiders.program_spider import ProgramSpider
 
 
 def _jsonable(stats: dict) -> dict:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in stats.items()
-            if isinstance(v, (int, float, str, datetime, list))}
+    return {
+        k: (v.isoformat() if isinstance(v, datetime) else v)
+        for k, v in stats.items()
+        if isinstance(v, (int, float, str, datetime, list))
+    }
 
 
 def main(config_path: str) -> int:

@@ -18,8 +18,8 @@ import mimetypes
 import re
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -131,16 +131,22 @@ class _Handler(BaseHTTPRequestHandler):
 class DemoServer:
     """Start with `with DemoServer() as server:`; `server.url(site_id)` gives a site's base."""
 
-    def __init__(self, sites_dir: Path = DEFAULT_SITES_DIR, first_address: int = 2,
-                 conditional: bool = True) -> None:
+    def __init__(
+        self, sites_dir: Path = DEFAULT_SITES_DIR, first_address: int = 2, conditional: bool = True
+    ) -> None:
         self.sites_dir = Path(sites_dir)
         self.conditional = conditional
-        ids = sorted(p.name for p in self.sites_dir.iterdir() if (p / "site").is_dir()) \
-            if self.sites_dir.is_dir() else []
+        ids = (
+            sorted(p.name for p in self.sites_dir.iterdir() if (p / "site").is_dir())
+            if self.sites_dir.is_dir()
+            else []
+        )
         if not ids:
             raise DemoServerError(f"no demo sites under {self.sites_dir}")
-        self.sites = {sid: DemoSite(sid, self.sites_dir / sid / "site", f"127.0.0.{first_address + i}")
-                      for i, sid in enumerate(ids)}
+        self.sites = {
+            sid: DemoSite(sid, self.sites_dir / sid / "site", f"127.0.0.{first_address + i}")
+            for i, sid in enumerate(ids)
+        }
         self.port: int | None = None
         self.requests: list[tuple[str, str, str]] = []
         self.user_agents: set[str] = set()
@@ -158,11 +164,13 @@ class DemoServer:
 
     def substitute(self, text: str) -> str:
         """Replace {{site:ID}} and {{host:ID}} with this server's addresses."""
+
         def replace(match: re.Match) -> str:
             kind, site_id = match.groups()
             if site_id not in self.sites:
                 return match.group(0)
             return self.url(site_id) if kind == "site" else self.sites[site_id].host
+
         return PLACEHOLDER.sub(replace, text)
 
     @staticmethod
@@ -170,22 +178,28 @@ class DemoServer:
         file = site.root / name
         if not file.is_file():
             return []
-        return [line.split() for line in file.read_text().splitlines()
-                if len(line.split()) >= 2 and not line.lstrip().startswith("#")]
+        return [
+            line.split()
+            for line in file.read_text().splitlines()
+            if len(line.split()) >= 2 and not line.lstrip().startswith("#")
+        ]
 
     def redirects(self, site: DemoSite) -> dict[str, tuple[str, int]]:
         if site.id not in self._redirects:
             self._redirects[site.id] = {
                 parts[0]: (parts[1], int(parts[2]) if len(parts) > 2 else 301)
-                for parts in self._table(site, "_redirects")}
+                for parts in self._table(site, "_redirects")
+            }
         return self._redirects[site.id]
 
     def take_fault(self, site: DemoSite, path: str) -> int | None:
         """The status to fail this request with, if the site's _faults say so."""
         with self._lock:
             if site.id not in self._faults:
-                self._faults[site.id] = {parts[0]: [int(parts[1]), int(parts[2])]
-                                         for parts in self._table(site, "_faults")}
+                self._faults[site.id] = {
+                    parts[0]: [int(parts[1]), int(parts[2])]
+                    for parts in self._table(site, "_faults")
+                }
             fault = self._faults[site.id].get(path)
             if fault and fault[1] > 0:
                 fault[1] -= 1
@@ -214,8 +228,9 @@ class DemoServer:
         else:
             raise DemoServerError("no port free on every demo address")
         for server in self._servers:
-            thread = threading.Thread(target=server.serve_forever, daemon=True,
-                                      kwargs={"poll_interval": 0.1})
+            thread = threading.Thread(
+                target=server.serve_forever, daemon=True, kwargs={"poll_interval": 0.1}
+            )
             thread.start()
             self._threads.append(thread)
         return self
@@ -238,4 +253,3 @@ class DemoServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-

@@ -32,16 +32,20 @@ def new_holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def acquire(db: Database, name: str, holder: str, stale_after: timedelta,
-            now: datetime | None = None) -> bool:
+def acquire(
+    db: Database, name: str, holder: str, stale_after: timedelta, now: datetime | None = None
+) -> bool:
     """Take the lease if it is free, ours, or stale. True when we hold it afterwards."""
     now = now or utcnow()
     with db.session() as session:
         taken = session.execute(
             update(Lease)
-            .where(Lease.name == name,
-                   or_(Lease.holder == holder, Lease.heartbeat_at < now - stale_after))
-            .values(holder=holder, acquired_at=now, heartbeat_at=now))
+            .where(
+                Lease.name == name,
+                or_(Lease.holder == holder, Lease.heartbeat_at < now - stale_after),
+            )
+            .values(holder=holder, acquired_at=now, heartbeat_at=now)
+        )
         if taken.rowcount == 1:
             return True
     try:
@@ -55,8 +59,11 @@ def acquire(db: Database, name: str, holder: str, stale_after: timedelta,
 def heartbeat(db: Database, name: str, holder: str, now: datetime | None = None) -> bool:
     """Refresh our lease; False if it was taken from us."""
     with db.session() as session:
-        result = session.execute(update(Lease).where(Lease.name == name, Lease.holder == holder)
-                                 .values(heartbeat_at=now or utcnow()))
+        result = session.execute(
+            update(Lease)
+            .where(Lease.name == name, Lease.holder == holder)
+            .values(heartbeat_at=now or utcnow())
+        )
         return result.rowcount == 1
 
 
@@ -71,15 +78,20 @@ def current_holder(db: Database, name: str) -> Lease | None:
 
 
 @contextmanager
-def held(db: Database, name: str = CYCLE_LEASE, stale_after: timedelta = timedelta(minutes=10),
-         heartbeat_every: float = 30.0) -> Iterator[str]:
+def held(
+    db: Database,
+    name: str = CYCLE_LEASE,
+    stale_after: timedelta = timedelta(minutes=10),
+    heartbeat_every: float = 30.0,
+) -> Iterator[str]:
     """Hold the lease for a with-block (heartbeating in the background) or raise LeaseHeld."""
     holder = new_holder_id()
     if not acquire(db, name, holder, stale_after):
         lease = current_holder(db, name)
         since = lease.heartbeat_at.isoformat(timespec="seconds") if lease else "?"
-        raise LeaseHeld(f"another cycle is running (held by {lease.holder if lease else '?'}, "
-                        f"alive at {since})")
+        raise LeaseHeld(
+            f"another cycle is running (held by {lease.holder if lease else '?'}, alive at {since})"
+        )
     stop = threading.Event()
 
     def beat() -> None:

@@ -79,13 +79,15 @@ class CrawlDelayMiddleware:
     def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response,
-                         spider: Spider | None = None) -> Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
         if urlparse(request.url).path != "/robots.txt" or response.status != 200:
             return response
         try:
             delay = Protego.parse(response.body.decode("utf-8", "ignore")).crawl_delay(
-                self.user_agent)
+                self.user_agent
+            )
         except Exception:  # a malformed robots.txt must not stop the crawl
             return response
         if not delay:

@@ -39,10 +39,12 @@ class NormalizeStats:
 def _pending_captures(session: Session, run_id: int | None) -> list[tuple[int, int, str, str]]:
     """(capture id, page id, body sha256, url) of successful captures not yet at VERSION."""
     already = exists().where(Extraction.capture_id == Capture.id, Extraction.version == VERSION)
-    query = (select(Capture.id, Capture.page_id, Capture.body_sha256, Page.url)
-             .join(Page, Page.id == Capture.page_id)
-             .where(Capture.error.is_(None), Capture.body_sha256.is_not(None), ~already)
-             .order_by(Capture.id))
+    query = (
+        select(Capture.id, Capture.page_id, Capture.body_sha256, Page.url)
+        .join(Page, Page.id == Capture.page_id)
+        .where(Capture.error.is_(None), Capture.body_sha256.is_not(None), ~already)
+        .order_by(Capture.id)
+    )
     if run_id is not None:
         query = query.where(Capture.run_id == run_id)
     return [tuple(row) for row in session.execute(query)]
@@ -50,44 +52,73 @@ def _pending_captures(session: Session, run_id: int | None) -> list[tuple[int, i
 
 def _extracted_twin(session: Session, page_id: int, sha256: str) -> Extraction | None:
     return session.scalars(
-        select(Extraction).join(Capture, Capture.id == Extraction.capture_id)
-        .where(Capture.page_id == page_id, Capture.body_sha256 == sha256,
-               Extraction.version == VERSION)
-        .order_by(Extraction.id.desc()).limit(1)).first()
+        select(Extraction)
+        .join(Capture, Capture.id == Extraction.capture_id)
+        .where(
+            Capture.page_id == page_id, Capture.body_sha256 == sha256, Extraction.version == VERSION
+        )
+        .order_by(Extraction.id.desc())
+        .limit(1)
+    ).first()
 
 
 def _store_result(session: Session, capture: Capture, result: PageResult) -> Extraction:
     text_sha = hashlib.sha256(result.document.text.encode("utf-8")).hexdigest()
-    extraction = Extraction(capture_id=capture.id, version=VERSION,
-                            page_types=list(result.page_types), text_sha256=text_sha)
+    extraction = Extraction(
+        capture_id=capture.id,
+        version=VERSION,
+        page_types=list(result.page_types),
+        text_sha256=text_sha,
+    )
     session.add(extraction)
     session.flush()
     program_id = capture.page.program_id
     for finding in result.findings:
-        session.add(Finding(
-            extraction_id=extraction.id, capture_id=capture.id, program_id=program_id,
-            indicator=finding.indicator, value=finding.value, confidence=finding.confidence,
-            strictness=finding.strictness, detail=finding.detail, quote=finding.evidence.quote,
-            start=finding.evidence.start, end=finding.evidence.end,
-            locator=finding.evidence.locator, extractor=finding.extractor,
-        ))
+        session.add(
+            Finding(
+                extraction_id=extraction.id,
+                capture_id=capture.id,
+                program_id=program_id,
+                indicator=finding.indicator,
+                value=finding.value,
+                confidence=finding.confidence,
+                strictness=finding.strictness,
+                detail=finding.detail,
+                quote=finding.evidence.quote,
+                start=finding.evidence.start,
+                end=finding.evidence.end,
+                locator=finding.evidence.locator,
+                extractor=finding.extractor,
+            )
+        )
     for resident in result.residents:
-        session.add(Resident(
-            extraction_id=extraction.id, capture_id=capture.id, program_id=program_id,
-            name=resident.name, pgy=resident.pgy, class_year=resident.class_year,
-            chief=resident.chief, school=resident.school, school_id=resident.school_id,
-            country=resident.country, school_type=resident.school_type,
-            quote=resident.evidence.quote, start=resident.evidence.start,
-            end=resident.evidence.end,
-        ))
+        session.add(
+            Resident(
+                extraction_id=extraction.id,
+                capture_id=capture.id,
+                program_id=program_id,
+                name=resident.name,
+                pgy=resident.pgy,
+                class_year=resident.class_year,
+                chief=resident.chief,
+                school=resident.school,
+                school_id=resident.school_id,
+                country=resident.country,
+                school_type=resident.school_type,
+                quote=resident.evidence.quote,
+                start=resident.evidence.start,
+                end=resident.evidence.end,
+            )
+        )
     if capture.text_sha256 is None:
         capture.text_sha256 = text_sha  # derived from the stored body; fills in, never rewrites
     capture.page.page_types = list(result.page_types)
     return extraction
 
 
-def normalize_captures(db: Database, store: CaptureStore, run_id: int | None = None
-                       ) -> NormalizeStats:
+def normalize_captures(
+    db: Database, store: CaptureStore, run_id: int | None = None
+) -> NormalizeStats:
     """Extract every successful capture (of RUN_ID, or all) not yet extracted at VERSION."""
     stats = NormalizeStats()
     with db.session() as session:

@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 
 from crawler.capture_store import CaptureStore
 from crawler.lease import held
-from crawler.refresh import is_due
 from crawler.normalize_stage import normalize_captures
+from crawler.refresh import is_due
 from crawler.report import build_report
 from crawler.resolve_stage import resolve_programs
 from db.models import Capture, CrawlRun, Page, Program, utcnow
@@ -100,40 +100,62 @@ def _programs(db: Database, program_ids: list[str] | None, now: datetime) -> lis
         if missing:
             raise CrawlError(f"unknown program id(s): {', '.join(sorted(missing))}")
         if not programs:
-            raise CrawlError("no active programs to crawl (import a list with "
-                             "'imgcrawl programs import FILE')")
-        out = [{"id": p.id, "website": p.website, "allowed_domains": p.allowed_domains,
+            raise CrawlError(
+                "no active programs to crawl (import a list with 'imgcrawl programs import FILE')"
+            )
+        out = [
+            {
+                "id": p.id,
+                "website": p.website,
+                "allowed_domains": p.allowed_domains,
                 "known_pages": _known_pages(session, p.id, now),
-                "retry_first": _last_crawl_failed(session, p.id)} for p in programs]
+                "retry_first": _last_crawl_failed(session, p.id),
+            }
+            for p in programs
+        ]
     return sorted(out, key=lambda program: not program["retry_first"])
 
 
 def _last_crawl_failed(session: Session, program_id: str) -> bool:
     """True if every capture of the program's latest run failed (site down, blocked...)."""
-    latest = session.scalar(select(func.max(Capture.run_id)).join(Page, Page.id == Capture.page_id)
-                            .where(Page.program_id == program_id))
+    latest = session.scalar(
+        select(func.max(Capture.run_id))
+        .join(Page, Page.id == Capture.page_id)
+        .where(Page.program_id == program_id)
+    )
     if latest is None:
         return False
-    errors = session.scalars(select(Capture.error).join(Page, Page.id == Capture.page_id)
-                             .where(Page.program_id == program_id, Capture.run_id == latest)).all()
+    errors = session.scalars(
+        select(Capture.error)
+        .join(Page, Page.id == Capture.page_id)
+        .where(Page.program_id == program_id, Capture.run_id == latest)
+    ).all()
     return all(errors)
 
 
 def _known_pages(session: Session, program_id: str, now: datetime) -> dict[str, dict[str, Any]]:
     """Pages we hold a body for: validators for conditional requests, and whether each is due."""
     rows = session.execute(
-        select(Page, Capture.body_sha256).join(Capture, Capture.page_id == Page.id)
+        select(Page, Capture.body_sha256)
+        .join(Capture, Capture.page_id == Page.id)
         .where(Page.program_id == program_id, Capture.body_sha256.is_not(None))
-        .order_by(Capture.id)).all()
+        .order_by(Capture.id)
+    ).all()
     # Later captures overwrite earlier ones: the newest body per page wins.
-    return {page.url: {"etag": page.etag, "last_modified": page.last_modified,
-                       "body_sha256": sha,
-                       "due": is_due(page.page_types, page.next_due_at, now)}
-            for page, sha in rows}
+    return {
+        page.url: {
+            "etag": page.etag,
+            "last_modified": page.last_modified,
+            "body_sha256": sha,
+            "due": is_due(page.page_types, page.next_due_at, now),
+        }
+        for page, sha in rows
+    }
 
 
-def crawl_settings(options: CrawlOptions, db_url: str, data_dir: Path, run_id: int,
-                   programs_file: Path) -> dict[str, Any]:
+def crawl_settings(
+    options: CrawlOptions, db_url: str, data_dir: Path, run_id: int, programs_file: Path
+) -> dict[str, Any]:
     """The Scrapy settings of one run (on top of crawler/settings.py)."""
     from crawler import settings as defaults
 
@@ -157,14 +179,19 @@ def crawl_settings(options: CrawlOptions, db_url: str, data_dir: Path, run_id: i
     return out
 
 
-def _run_crawl_process(config: Path, log_file: Path, timeout: float | None,
-                       on_progress: ProgressCallback | None) -> int:
+def _run_crawl_process(
+    config: Path, log_file: Path, timeout: float | None, on_progress: ProgressCallback | None
+) -> int:
     global _child
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log_file.open("ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "crawler.crawl_job", str(config)],
-                                   stdout=subprocess.PIPE, stderr=log, env=env,
-                                   preexec_fn=_die_with_parent)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crawler.crawl_job", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env=env,
+            preexec_fn=_die_with_parent,
+        )
         _child = process
         # The hard time limit: a watchdog kills the crawl, whatever it is doing.
         watchdog = threading.Timer(timeout, process.kill) if timeout else None
@@ -190,14 +217,16 @@ def _run_crawl_process(config: Path, log_file: Path, timeout: float | None,
                 process.wait()
 
 
-def run_cycle(db: Database, data_dir: Path, options: CrawlOptions,
-              on_progress: ProgressCallback | None = None) -> int:
+def run_cycle(
+    db: Database, data_dir: Path, options: CrawlOptions, on_progress: ProgressCallback | None = None
+) -> int:
     """Crawl, normalize and resolve the chosen programs; returns the run id.
 
     Raises LeaseHeld when another cycle is running, CrawlError when there is nothing to crawl.
     """
-    with held(db, stale_after=options.lease_stale_after,
-              heartbeat_every=options.lease_heartbeat_every):
+    with held(
+        db, stale_after=options.lease_stale_after, heartbeat_every=options.lease_heartbeat_every
+    ):
         _close_abandoned_runs(db)
         return _cycle(db, data_dir, options, on_progress)
 
@@ -212,13 +241,15 @@ def _close_abandoned_runs(db: Database) -> None:
             logger.warning("run %s was abandoned by a dead cycle; marked failed", run.id)
 
 
-def _cycle(db: Database, data_dir: Path, options: CrawlOptions,
-           on_progress: ProgressCallback | None) -> int:
+def _cycle(
+    db: Database, data_dir: Path, options: CrawlOptions, on_progress: ProgressCallback | None
+) -> int:
     _stop.clear()
     programs = _programs(db, options.program_ids, options.now or utcnow())
     with db.session() as session:
-        run = CrawlRun(trigger=options.trigger, status="running", program_ids=options.program_ids,
-                       stats={})
+        run = CrawlRun(
+            trigger=options.trigger, status="running", program_ids=options.program_ids, stats={}
+        )
         session.add(run)
         session.flush()
         run_id = run.id
@@ -240,8 +271,13 @@ def _cycle(db: Database, data_dir: Path, options: CrawlOptions,
         run.status = status
         run.finished_at = utcnow()
         stats = dict(run.stats or {})
-        stats.update({"normalize": normalized.as_dict(), "resolve": resolved.as_dict(),
-                      "crawl_exit_code": code})
+        stats.update(
+            {
+                "normalize": normalized.as_dict(),
+                "resolve": resolved.as_dict(),
+                "crawl_exit_code": code,
+            }
+        )
         if code != 0:
             stats["crawl_log_tail"] = _tail(run_dir / "crawl.log")
         run.stats = stats

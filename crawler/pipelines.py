@@ -46,38 +46,58 @@ class CapturePipeline:
 
     def process_item(self, item: CaptureItem, spider=None) -> CaptureItem:
         sha256 = None
-        stored_body = item.body is not None and item.error is None and (
-            (item.content_type or "text/html").startswith(STORED_TYPES))
+        stored_body = (
+            item.body is not None
+            and item.error is None
+            and ((item.content_type or "text/html").startswith(STORED_TYPES))
+        )
         if stored_body:
             sha256, new = self.store.put(item.body)
-            self.stats.inc_value("imgcrawl/bodies_stored" if new else "imgcrawl/bodies_deduplicated")
+            self.stats.inc_value(
+                "imgcrawl/bodies_stored" if new else "imgcrawl/bodies_deduplicated"
+            )
             self.stats.inc_value("imgcrawl/bytes", len(item.body))
         with self.db.session() as session:
-            page = session.scalars(select(Page).where(
-                Page.program_id == item.program_id, Page.url == item.url)).one_or_none()
+            page = session.scalars(
+                select(Page).where(Page.program_id == item.program_id, Page.url == item.url)
+            ).one_or_none()
             if page is None:
                 page = Page(program_id=item.program_id, url=item.url)
                 session.add(page)
                 session.flush()
             previous = session.scalars(
-                select(Capture.body_sha256).where(Capture.page_id == page.id,
-                                                  Capture.body_sha256.is_not(None))
-                .order_by(Capture.id.desc()).limit(1)).first()
+                select(Capture.body_sha256)
+                .where(Capture.page_id == page.id, Capture.body_sha256.is_not(None))
+                .order_by(Capture.id.desc())
+                .limit(1)
+            ).first()
             # Unchanged: not due, the server said 304, or it sent the same bytes as last time.
-            unchanged = item.not_due or item.status == 304 or (
-                sha256 is not None and previous == sha256)
+            unchanged = (
+                item.not_due or item.status == 304 or (sha256 is not None and previous == sha256)
+            )
             if item.error is None and not item.not_due:
                 if item.status != 304:
                     page.etag = item.headers.get("ETag")
                     page.last_modified = item.headers.get("Last-Modified")
                 schedule_after_fetch(page, item.fetched_at, changed=not unchanged)
-            session.add(Capture(
-                page_id=page.id, run_id=self.run_id, fetched_at=item.fetched_at,
-                final_url=item.url if item.url != item.requested_url else None,
-                http_status=item.status, content_type=item.content_type, headers=item.headers,
-                body_sha256=sha256, size=len(item.body or b""), rendered=item.rendered,
-                unchanged=unchanged, not_due=item.not_due, error=item.error, depth=item.depth,
-            ))
+            session.add(
+                Capture(
+                    page_id=page.id,
+                    run_id=self.run_id,
+                    fetched_at=item.fetched_at,
+                    final_url=item.url if item.url != item.requested_url else None,
+                    http_status=item.status,
+                    content_type=item.content_type,
+                    headers=item.headers,
+                    body_sha256=sha256,
+                    size=len(item.body or b""),
+                    rendered=item.rendered,
+                    unchanged=unchanged,
+                    not_due=item.not_due,
+                    error=item.error,
+                    depth=item.depth,
+                )
+            )
         self.stats.inc_value("imgcrawl/captures")
         if item.error:
             self.stats.inc_value(f"imgcrawl/failed/{item.error.split(':')[0]}")

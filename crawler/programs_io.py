@@ -25,8 +25,18 @@ RENDER_MODES = ("auto", "static", "browser")
 TRUE_WORDS = {"true", "yes", "1", "y"}
 FALSE_WORDS = {"false", "no", "0", "n", ""}
 REQUIRED = ("id", "name", "website")
-KNOWN_FIELDS = ("id", "name", "institution", "specialty", "city", "state", "website",
-                "allowed_domains", "render_mode", "active")
+KNOWN_FIELDS = (
+    "id",
+    "name",
+    "institution",
+    "specialty",
+    "city",
+    "state",
+    "website",
+    "allowed_domains",
+    "render_mode",
+    "active",
+)
 
 
 class ProgramListError(ValueError):
@@ -72,8 +82,9 @@ def validate(raw: dict[str, Any], where: str) -> ProgramRecord:
             raise ProgramListError(f"{where}: '{name}' is required")
     program_id = _text(raw["id"])
     if not ID_PATTERN.match(program_id):
-        raise ProgramListError(f"{where}: id {program_id!r} must be letters, digits, . _ - "
-                               "(at most 64)")
+        raise ProgramListError(
+            f"{where}: id {program_id!r} must be letters, digits, . _ - (at most 64)"
+        )
     website = _text(raw["website"])
     parsed = urlparse(website)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
@@ -83,8 +94,9 @@ def validate(raw: dict[str, Any], where: str) -> ProgramRecord:
         raise ProgramListError(f"{where}: state {state!r} must be a 2-letter code")
     render_mode = (_text(raw.get("render_mode")) or "auto").lower()
     if render_mode not in RENDER_MODES:
-        raise ProgramListError(f"{where}: render_mode {render_mode!r} must be one of "
-                               f"{', '.join(RENDER_MODES)}")
+        raise ProgramListError(
+            f"{where}: render_mode {render_mode!r} must be one of {', '.join(RENDER_MODES)}"
+        )
     active_raw = raw.get("active")
     active_text = "" if active_raw is None else str(active_raw).strip().lower()
     if isinstance(active_raw, bool):
@@ -97,10 +109,16 @@ def validate(raw: dict[str, Any], where: str) -> ProgramRecord:
         raise ProgramListError(f"{where}: active {active_raw!r} must be true or false")
     domains = _domains(raw.get("allowed_domains")) or [parsed.hostname.lower()]
     return ProgramRecord(
-        id=program_id, name=_text(raw["name"]), website=website,
-        institution=_text(raw.get("institution")), specialty=_text(raw.get("specialty")),
-        city=_text(raw.get("city")), state=state.upper() if state else None,
-        allowed_domains=domains, render_mode=render_mode, active=active,
+        id=program_id,
+        name=_text(raw["name"]),
+        website=website,
+        institution=_text(raw.get("institution")),
+        specialty=_text(raw.get("specialty")),
+        city=_text(raw.get("city")),
+        state=state.upper() if state else None,
+        allowed_domains=domains,
+        render_mode=render_mode,
+        active=active,
     )
 
 
@@ -126,14 +144,16 @@ def _rows_yaml(text: str, name: str) -> list[tuple[dict[str, Any], str]]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""
-        raise ProgramListError(f"{name}{line}: invalid YAML ({getattr(error, 'problem', error)})")
+        raise ProgramListError(
+            f"{name}{line}: invalid YAML ({getattr(error, 'problem', error)})"
+        ) from error
     if isinstance(data, dict) and "programs" in data:
         data = data["programs"]
         nodes = next(v for k, v in nodes.value if k.value == "programs")
     if not isinstance(data, list):
         raise ProgramListError(f"{name}: expected a list of programs (or a 'programs:' list)")
     rows = []
-    for item, node in zip(data, nodes.value):
+    for item, node in zip(data, nodes.value, strict=True):
         where = f"{name} line {node.start_mark.line + 1}"
         if not isinstance(item, dict):
             raise ProgramListError(f"{where}: each program must be a mapping")
@@ -168,8 +188,10 @@ def import_programs(db: Database, records: list[ProgramRecord]) -> tuple[int, in
     """Insert or update RECORDS in one transaction; returns (added, updated)."""
     added = updated = 0
     with db.session() as session:
-        existing = {p.id: p for p in session.scalars(
-            select(Program).where(Program.id.in_([r.id for r in records])))}
+        existing = {
+            p.id: p
+            for p in session.scalars(select(Program).where(Program.id.in_([r.id for r in records])))
+        }
         for record in records:
             program = existing.get(record.id)
             if program is None:

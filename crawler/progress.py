@@ -30,7 +30,9 @@ class ProgressReporter:
         return extension
 
     def _emit(self, **fields) -> None:
-        sys.stdout.write(json.dumps({"scheduled": self.scheduled, "done": self.done, **fields}) + "\n")
+        sys.stdout.write(
+            json.dumps({"scheduled": self.scheduled, "done": self.done, **fields}) + "\n"
+        )
         sys.stdout.flush()
 
     def request_scheduled(self, request, spider) -> None:

@@ -18,21 +18,36 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
     run = session.get(CrawlRun, run_id)
     scrapy_stats = (run.stats or {}).get("scrapy", {})
     rows = session.execute(
-        select(Page.program_id, Capture.error, Capture.unchanged, Capture.rendered, Capture.size,
-               Capture.not_due, Capture.http_status)
-        .join(Page, Page.id == Capture.page_id).where(Capture.run_id == run_id)).all()
+        select(
+            Page.program_id,
+            Capture.error,
+            Capture.unchanged,
+            Capture.rendered,
+            Capture.size,
+            Capture.not_due,
+            Capture.http_status,
+        )
+        .join(Page, Page.id == Capture.page_id)
+        .where(Capture.run_id == run_id)
+    ).all()
     failed = Counter(row.error.split(":")[0] for row in rows if row.error)
     per_program: dict[str, Counter] = {}
     for program_id, error, *_ in rows:
         per_program.setdefault(program_id, Counter())["failed" if error else "fetched"] += 1
-    robots = {key.rsplit("/", 1)[1]: value for key, value in scrapy_stats.items()
-              if key.startswith("imgcrawl/robots_skipped/")}
-    program_ids = run.program_ids or [p for p in session.scalars(
-        select(Program.id).where(Program.active.is_(True)))]
+    robots = {
+        key.rsplit("/", 1)[1]: value
+        for key, value in scrapy_stats.items()
+        if key.startswith("imgcrawl/robots_skipped/")
+    }
+    program_ids = run.program_ids or [
+        p for p in session.scalars(select(Program.id).where(Program.active.is_(True)))
+    ]
     indicators: dict[str, set[str]] = {}
     for program_id, indicator in session.execute(
-            select(ProgramIndicator.program_id, ProgramIndicator.indicator)
-            .where(ProgramIndicator.program_id.in_(program_ids))):
+        select(ProgramIndicator.program_id, ProgramIndicator.indicator).where(
+            ProgramIndicator.program_id.in_(program_ids)
+        )
+    ):
         indicators.setdefault(program_id, set()).add(indicator)
     finished = run.finished_at or run.started_at
     return {
@@ -52,12 +67,16 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         "bodies_stored": scrapy_stats.get("imgcrawl/bodies_stored", 0),
         "programs": len(program_ids),
         "programs_without_roster": sorted(
-            p for p in program_ids if "roster.resident_count" not in indicators.get(p, set())),
+            p for p in program_ids if "roster.resident_count" not in indicators.get(p, set())
+        ),
         "programs_without_visa_statement": sorted(
-            p for p in program_ids if not indicators.get(p, set()) & set(VISA_INDICATORS)),
-        "changes": session.scalar(select(func.count()).select_from(ChangeEvent)
-                                  .where(ChangeEvent.run_id == run_id)),
+            p for p in program_ids if not indicators.get(p, set()) & set(VISA_INDICATORS)
+        ),
+        "changes": session.scalar(
+            select(func.count()).select_from(ChangeEvent).where(ChangeEvent.run_id == run_id)
+        ),
         "per_program": {p: dict(c) for p, c in sorted(per_program.items())},
         "duration_seconds": round((finished - run.started_at).total_seconds(), 2)
-        if run.finished_at else None,
+        if run.finished_at
+        else None,
     }

@@ -6,11 +6,10 @@ inserted. Programs, pages and program indicators hold the *current* state and ar
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    false,
     JSON,
     Boolean,
     DateTime,
@@ -21,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -35,7 +35,7 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     """Timezone-aware now; stored as UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -112,7 +112,8 @@ class Capture(Base):
     rendered: Mapped[bool] = mapped_column(Boolean, default=False)
     unchanged: Mapped[bool] = mapped_column(Boolean, default=False)
     not_due: Mapped[bool] = mapped_column(  # not fetched this cycle: not due yet
-        Boolean, default=False, server_default=false())
+        Boolean, default=False, server_default=false()
+    )
     text_sha256: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(500))  # failure reason; None = success
     depth: Mapped[int] = mapped_column(Integer, default=0)

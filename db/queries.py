@@ -40,26 +40,40 @@ def program_values(session: Session, program_id: str) -> dict[str, Any]:
         .outerjoin(Capture, Capture.id == Finding.capture_id)
         .outerjoin(Page, Page.id == Capture.page_id)
         .where(ProgramIndicator.program_id == program_id)
-        .order_by(ProgramIndicator.indicator)).all()
+        .order_by(ProgramIndicator.indicator)
+    ).all()
     values = {}
     for indicator, finding, capture, page in rows:
-        entry: dict[str, Any] = {"value": indicator.value, "status": indicator.status,
-                                 "confidence": indicator.confidence}
+        entry: dict[str, Any] = {
+            "value": indicator.value,
+            "status": indicator.status,
+            "confidence": indicator.confidence,
+        }
         if indicator.conflicting_values:
             entry["conflicting_values"] = indicator.conflicting_values
         if finding is not None:
             entry["evidence"] = {
-                "quote": finding.quote, "start": finding.start, "end": finding.end,
-                "locator": finding.locator, "url": page.url,
-                "fetched_at": _iso(capture.fetched_at), "extractor": finding.extractor,
-                "capture_id": capture.id, "strictness": finding.strictness,
+                "quote": finding.quote,
+                "start": finding.start,
+                "end": finding.end,
+                "locator": finding.locator,
+                "url": page.url,
+                "fetched_at": _iso(capture.fetched_at),
+                "extractor": finding.extractor,
+                "capture_id": capture.id,
+                "strictness": finding.strictness,
                 "detail": finding.detail,
             }
         values[indicator.indicator] = entry
     return {
-        "id": program.id, "name": program.name, "institution": program.institution,
-        "specialty": program.specialty, "city": program.city, "state": program.state,
-        "website": program.website, "values": values,
+        "id": program.id,
+        "name": program.name,
+        "institution": program.institution,
+        "specialty": program.specialty,
+        "city": program.city,
+        "state": program.state,
+        "website": program.website,
+        "values": values,
         "residents": current_residents(session, program_id),
     }
 
@@ -72,18 +86,30 @@ def current_residents(session: Session, program_id: str) -> list[dict[str, Any]]
     if not ids:
         return []
     rows = session.execute(
-        select(Resident, Page.url).join(Extraction, Extraction.id == Resident.extraction_id)
-        .join(Capture, Capture.id == Extraction.capture_id).join(Page, Page.id == Capture.page_id)
-        .where(Resident.extraction_id.in_(ids)).order_by(Resident.id)).all()
+        select(Resident, Page.url)
+        .join(Extraction, Extraction.id == Resident.extraction_id)
+        .join(Capture, Capture.id == Extraction.capture_id)
+        .join(Page, Page.id == Capture.page_id)
+        .where(Resident.extraction_id.in_(ids))
+        .order_by(Resident.id)
+    ).all()
     seen, out = set(), []
     for resident, url in rows:
         if resident.name.casefold() in seen:
             continue
         seen.add(resident.name.casefold())
-        out.append({"name": resident.name, "pgy": resident.pgy, "class_year": resident.class_year,
-                    "chief": resident.chief, "school": resident.school,
-                    "school_type": resident.school_type, "country": resident.country,
-                    "url": url})
+        out.append(
+            {
+                "name": resident.name,
+                "pgy": resident.pgy,
+                "class_year": resident.class_year,
+                "chief": resident.chief,
+                "school": resident.school,
+                "school_type": resident.school_type,
+                "country": resident.country,
+                "url": url,
+            }
+        )
     return out
 
 
@@ -91,21 +117,35 @@ def program_summaries(session: Session) -> list[dict[str, Any]]:
     """One row per program: its current values by indicator."""
     programs = session.scalars(select(Program).order_by(Program.id)).all()
     values: dict[str, dict[str, Any]] = {}
-    for program_id, indicator, value, status in session.execute(
-            select(ProgramIndicator.program_id, ProgramIndicator.indicator,
-                   ProgramIndicator.value, ProgramIndicator.status)):
+    for program_id, indicator, value in session.execute(
+        select(ProgramIndicator.program_id, ProgramIndicator.indicator, ProgramIndicator.value)
+    ):
         values.setdefault(program_id, {})[indicator] = value
-    return [{"id": p.id, "name": p.name, "specialty": p.specialty, "state": p.state,
-             "active": p.active, "values": values.get(p.id, {})} for p in programs]
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "specialty": p.specialty,
+            "state": p.state,
+            "active": p.active,
+            "values": values.get(p.id, {}),
+        }
+        for p in programs
+    ]
 
 
 def run_summary(session: Session, run_id: int) -> dict[str, Any]:
     run = session.get(CrawlRun, run_id)
     if run is None:
         raise NotFound(f"no run with id {run_id}")
-    return {"id": run.id, "trigger": run.trigger, "status": run.status,
-            "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
-            "report": (run.stats or {}).get("report", {})}
+    return {
+        "id": run.id,
+        "trigger": run.trigger,
+        "status": run.status,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "report": (run.stats or {}).get("report", {}),
+    }
 
 
 def latest_run_id(session: Session) -> int | None:
@@ -117,22 +157,46 @@ def runs(session: Session, limit: int = 50) -> list[dict[str, Any]]:
     out = []
     for run in session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)):
         report = (run.stats or {}).get("report", {})
-        out.append({"id": run.id, "trigger": run.trigger, "status": run.status,
-                    "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
-                    **{key: report.get(key) for key in (
-                        "pages_fetched", "pages_unchanged", "pages_failed", "changes",
-                        "duration_seconds")}})
+        out.append(
+            {
+                "id": run.id,
+                "trigger": run.trigger,
+                "status": run.status,
+                "started_at": _iso(run.started_at),
+                "finished_at": _iso(run.finished_at),
+                **{
+                    key: report.get(key)
+                    for key in (
+                        "pages_fetched",
+                        "pages_unchanged",
+                        "pages_failed",
+                        "changes",
+                        "duration_seconds",
+                    )
+                },
+            }
+        )
     return out
 
 
-def changes_since(session: Session, run_id: int | None = None,
-                  since: datetime | None = None) -> list[dict[str, Any]]:
+def changes_since(
+    session: Session, run_id: int | None = None, since: datetime | None = None
+) -> list[dict[str, Any]]:
     """Change events after run RUN_ID (exclusive) or at/after SINCE, oldest first."""
     query = select(ChangeEvent).order_by(ChangeEvent.id)
     if run_id is not None:
         query = query.where(ChangeEvent.run_id > run_id)
     if since is not None:
         query = query.where(ChangeEvent.created_at >= since)
-    return [{"id": c.id, "run_id": c.run_id, "program_id": c.program_id,
-             "indicator": c.indicator, "old": c.old_value, "new": c.new_value,
-             "at": _iso(c.created_at)} for c in session.scalars(query)]
+    return [
+        {
+            "id": c.id,
+            "run_id": c.run_id,
+            "program_id": c.program_id,
+            "indicator": c.indicator,
+            "old": c.old_value,
+            "new": c.new_value,
+            "at": _iso(c.created_at),
+        }
+        for c in session.scalars(query)
+    ]

@@ -29,7 +29,7 @@ class Document:
     text_version: str = ""
 
     def block_text(self, block: Block) -> str:
-        return self.text[block.start:block.end]
+        return self.text[block.start : block.end]
 
     def block_at(self, offset: int) -> Block | None:
         """The block containing OFFSET (blocks are sorted and disjoint)."""
@@ -97,9 +97,15 @@ class ResidentRecord:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "pgy": self.pgy, "class_year": self.class_year,
-            "chief": self.chief, "school": self.school, "school_id": self.school_id,
-            "school_type": self.school_type, "country": self.country, "img": self.img,
+            "name": self.name,
+            "pgy": self.pgy,
+            "class_year": self.class_year,
+            "chief": self.chief,
+            "school": self.school,
+            "school_id": self.school_id,
+            "school_type": self.school_type,
+            "country": self.country,
+            "img": self.img,
         }
 
 

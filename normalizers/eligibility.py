@@ -13,8 +13,19 @@ from normalizers.sentences import Sentence, sentences
 
 EXTRACTOR = "eligibility@1"
 
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "single": 1}
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "single": 1,
+}
 NUM = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 
 STEP_MENTION = re.compile(r"\bstep\s*(1|i|one|2\s*ck|2|ii\s*ck|two)\b(?!\s*cs)")
@@ -40,8 +51,10 @@ ATTEMPTS_N = re.compile(
 )
 ATTEMPTS_EXCEEDING = re.compile(rf"\bmore than {NUM} attempts?\b.{{0,40}}\b(?:not|ineligible)")
 ATTEMPTS_CONTEXT = re.compile(r"\battempt|\bpass(?:ed)?\b.{0,40}\bstep|\bstep\b.{0,60}\bpass")
-NO_ATTEMPT_LIMIT = re.compile(r"\bno (?:limit|restriction)s? on (?:the number of )?attempts"
-                              r"|\bmultiple attempts (?:are|will be) (?:accepted|considered)")
+NO_ATTEMPT_LIMIT = re.compile(
+    r"\bno (?:limit|restriction)s? on (?:the number of )?attempts"
+    r"|\bmultiple attempts (?:are|will be) (?:accepted|considered)"
+)
 
 YOG = re.compile(
     rf"\bwithin (?:the (?:last|past) )?{NUM} years? (?:of|from|since|after) (?:your |their )?"
@@ -53,16 +66,24 @@ YOG = re.compile(
     rf"|\bgraduation (?:date )?(?:within|in) (?:the (?:last|past) )?{NUM} years"
     rf"|\b{NUM} years? (?:since|from|of) graduation (?:or less|at most|maximum)"
 )
-USCE = re.compile(r"\b(?:us|united states|american|u\.s) clinical (?:experience|exposure)\b|\busce\b"
-                  r"|\bclinical experience in the (?:us|united states)\b|\bhands-on (?:us )?clinical")
-USCE_NOT_REQUIRED = re.compile(r"\bnot (?:required|necessary|mandatory|a requirement)\b"
-                               r"|\bno (?:us |minimum )?(?:clinical experience )?requirement\b"
-                               r"|\bdo(?:es)? not (?:require|need)\b|\bis optional\b")
-USCE_REQUIRED = re.compile(r"\brequire|\bmust (?:have|complete|possess)\b|\bmandatory\b"
-                           r"|\bnecessary\b|\bneed to have\b|\bessential\b")
-USCE_PREFERRED = re.compile(r"\bprefer|\bstrongly (?:encouraged|recommended)|\brecommended\b"
-                            r"|\ban? (?:advantage|asset|plus)\b|\bdesirable\b|\bencouraged\b"
-                            r"|\bfavou?rabl")
+USCE = re.compile(
+    r"\b(?:us|united states|american|u\.s) clinical (?:experience|exposure)\b|\busce\b"
+    r"|\bclinical experience in the (?:us|united states)\b|\bhands-on (?:us )?clinical"
+)
+USCE_NOT_REQUIRED = re.compile(
+    r"\bnot (?:required|necessary|mandatory|a requirement)\b"
+    r"|\bno (?:us |minimum )?(?:clinical experience )?requirement\b"
+    r"|\bdo(?:es)? not (?:require|need)\b|\bis optional\b"
+)
+USCE_REQUIRED = re.compile(
+    r"\brequire|\bmust (?:have|complete|possess)\b|\bmandatory\b"
+    r"|\bnecessary\b|\bneed to have\b|\bessential\b"
+)
+USCE_PREFERRED = re.compile(
+    r"\bprefer|\bstrongly (?:encouraged|recommended)|\brecommended\b"
+    r"|\ban? (?:advantage|asset|plus)\b|\bdesirable\b|\bencouraged\b"
+    r"|\bfavou?rabl"
+)
 OBSERVERSHIP = re.compile(r"\bobservership")
 OBSERVERSHIP_NO = re.compile(
     r"\b(?:do|does|will|would|are|is)(?:n't| not)\b.{0,40}\b(?:count|considered|qualify|satisfy|"
@@ -76,16 +97,22 @@ OBSERVERSHIP_YES = re.compile(
     r"(?:acceptable|accepted)|\bobserverships?,? (?:externships? )?(?:or|and) (?:externships?|"
     r"electives?) (?:all )?(?:count|qualify)"
 )
-ECFMG = re.compile(r"\becfmg certific(?:ate|ation)|\bcertified by (?:the )?ecfmg|\becfmg[- ]certified")
-ECFMG_REQUIRED = re.compile(r"\brequire|\bmust\b|\bneed|\bby\b|\bprior to\b|\bbefore\b|\bno later"
-                            r"|\bmandatory\b|\bvalid\b|\bdeadline\b")
+ECFMG = re.compile(
+    r"\becfmg certific(?:ate|ation)|\bcertified by (?:the )?ecfmg|\becfmg[- ]certified"
+)
+ECFMG_REQUIRED = re.compile(
+    r"\brequire|\bmust\b|\bneed|\bby\b|\bprior to\b|\bbefore\b|\bno later"
+    r"|\bmandatory\b|\bvalid\b|\bdeadline\b"
+)
 DEADLINE = re.compile(  # matched against the sentence as written, to quote the date
     r"(?i)\b(?:by|before|prior to|no later than)\s+((?:january|february|march|april|may|june|july|"
     r"august|september|october|november|december)\s+\d{1,2}(?:,?\s*\d{4})?|the (?:rank|ranking|"
     r"match|start|program start)[\w\s-]{0,30}?(?:deadline|date|day)|\d{1,2}/\d{1,2}/\d{2,4})"
 )
-IMG_WORDS = r"(?:international medical graduates?|imgs?|foreign medical graduates?|fmgs?" \
-            r"|graduates of (?:international|foreign|non-us) (?:medical )?schools)"
+IMG_WORDS = (
+    r"(?:international medical graduates?|imgs?|foreign medical graduates?|fmgs?"
+    r"|graduates of (?:international|foreign|non-us) (?:medical )?schools)"
+)
 IMG_ACCEPTED_NO = re.compile(
     rf"\b(?:do|does|will|can|are)(?:n't| not)\b.{{0,30}}\b(?:accept|consider|eligible|interview|"
     rf"rank)\w*.{{0,30}}{IMG_WORDS}|\b{IMG_WORDS} (?:are|is) not (?:eligible|considered|accepted)"
@@ -118,11 +145,26 @@ class _Findings(list):
         super().__init__()
         self.doc = doc
 
-    def add(self, sentence: Sentence, indicator: str, value, confidence: float,
-            strictness: str | None = None, detail: dict | None = None) -> None:
-        self.append(Finding(indicator, value, confidence,
-                            Evidence.span(self.doc, sentence.start, sentence.end),
-                            EXTRACTOR, strictness, detail))
+    def add(
+        self,
+        sentence: Sentence,
+        indicator: str,
+        value,
+        confidence: float,
+        strictness: str | None = None,
+        detail: dict | None = None,
+    ) -> None:
+        self.append(
+            Finding(
+                indicator,
+                value,
+                confidence,
+                Evidence.span(self.doc, sentence.start, sentence.end),
+                EXTRACTOR,
+                strictness,
+                detail,
+            )
+        )
 
 
 def _scores(out: _Findings, sentence: Sentence) -> None:
@@ -133,7 +175,7 @@ def _scores(out: _Findings, sentence: Sentence) -> None:
     scores = list(SCORE.finditer(norm))
     if len(scores) == len(steps) > 1 and scores[0].start() > steps[-1].end():
         # "Step 1 and Step 2 CK ... minimum scores of 215 and 225": respectively.
-        pairs = list(zip(steps, scores))
+        pairs = list(zip(steps, scores, strict=True))
     else:
         # Otherwise the step named closest before a score (else after it) is its step.
         pairs = []
@@ -152,7 +194,7 @@ def _attempts(out: _Findings, sentence: Sentence) -> None:
     match = ATTEMPTS_N.search(norm)
     if match:
         out.add(sentence, "elig.attempts_max", _first_number(match), 0.85, strictness)
-    elif (match := ATTEMPTS_EXCEEDING.search(norm)):
+    elif match := ATTEMPTS_EXCEEDING.search(norm):
         out.add(sentence, "elig.attempts_max", _first_number(match), 0.8, strictness)
     elif ATTEMPTS_FIRST.search(norm):
         out.add(sentence, "elig.attempts_max", 1, 0.85, strictness)
@@ -184,8 +226,11 @@ def _clinical_experience(out: _Findings, sentence: Sentence) -> None:
 
 def _ecfmg(out: _Findings, sentence: Sentence) -> None:
     norm = sentence.norm
-    if ECFMG.search(norm) and ECFMG_REQUIRED.search(norm) \
-            and not re.search(r"\bnot (?:required|necessary)\b", norm):
+    if (
+        ECFMG.search(norm)
+        and ECFMG_REQUIRED.search(norm)
+        and not re.search(r"\bnot (?:required|necessary)\b", norm)
+    ):
         deadline = DEADLINE.search(sentence.text)
         detail = {"deadline": deadline.group(1)} if deadline else None
         out.add(sentence, "elig.ecfmg_required", "yes", 0.85, "hard", detail)

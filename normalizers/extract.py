@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from normalizers.document import Document, Finding, PageResult
-from normalizers.eligibility import EXTRACTOR as ELIGIBILITY, extract_eligibility
-from normalizers.page_types import EXTRACTOR as PAGE_TYPES, classify_page
-from normalizers.roster import EXTRACTOR as ROSTER, extract_residents
-from normalizers.support import EXTRACTOR as SUPPORT, extract_support
+from normalizers.eligibility import EXTRACTOR as ELIGIBILITY
+from normalizers.eligibility import extract_eligibility
+from normalizers.page_types import EXTRACTOR as PAGE_TYPES
+from normalizers.page_types import classify_page
+from normalizers.roster import EXTRACTOR as ROSTER
+from normalizers.roster import extract_residents
+from normalizers.support import EXTRACTOR as SUPPORT
+from normalizers.support import extract_support
 from normalizers.text import TEXT_VERSION, html_to_document, text_to_document
-from normalizers.visa import EXTRACTOR as VISA, extract_visa
+from normalizers.visa import EXTRACTOR as VISA
+from normalizers.visa import extract_visa
 
 # Stored on every extraction: re-running `normalize` after any of these changes re-extracts.
 VERSION = "+".join((TEXT_VERSION, PAGE_TYPES, VISA, ELIGIBILITY, SUPPORT, ROSTER))
@@ -39,14 +44,19 @@ def page_indicators(result: PageResult) -> dict[str, dict[str, Any]]:
 
     out: dict[str, dict[str, Any]] = {}
     for indicator, resolved in resolve_values(
-            [(f.indicator, f.value, f.confidence, f) for f in result.findings]).items():
+        [(f.indicator, f.value, f.confidence, f) for f in result.findings]
+    ).items():
         out[indicator] = {
             "value": resolved.value,
             "confidence": round(resolved.confidence, 2),
             "evidence": [
-                {"quote": f.evidence.quote, "start": f.evidence.start, "end": f.evidence.end,
-                 **({"strictness": f.strictness} if f.strictness else {}),
-                 **({"detail": f.detail} if f.detail else {})}
+                {
+                    "quote": f.evidence.quote,
+                    "start": f.evidence.start,
+                    "end": f.evidence.end,
+                    **({"strictness": f.strictness} if f.strictness else {}),
+                    **({"detail": f.detail} if f.detail else {}),
+                }
                 for f in resolved.sources
             ],
         }

@@ -47,8 +47,11 @@ def resolve_values(items: list[tuple[str, Any, float, S]]) -> dict[str, Resolved
     for indicator, entries in grouped.items():
         if indicator == "visa.h1b_conditions":
             union = {c for value, _, _ in entries for c in value}
-            out[indicator] = Resolved([c for c in H1B_CONDITIONS if c in union],
-                                      max(c for _, c, _ in entries), [s for _, _, s in entries])
+            out[indicator] = Resolved(
+                [c for c in H1B_CONDITIONS if c in union],
+                max(c for _, c, _ in entries),
+                [s for _, _, s in entries],
+            )
             continue
         by_value: dict[str, list[tuple[Any, float, S]]] = defaultdict(list)
         for entry in entries:
@@ -85,27 +88,39 @@ def roster_aggregates(residents: list[ResidentRecord]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "roster.resident_count": len(residents),
         "roster.img_share": {
-            "img": len(img), "us_canadian": len(classified) - len(img),
-            "unknown": len(residents) - len(classified), "total": len(residents),
+            "img": len(img),
+            "us_canadian": len(classified) - len(img),
+            "unknown": len(residents) - len(classified),
+            "total": len(residents),
             "share": _share(len(img), len(classified)),
         },
-        "roster.caribbean_share": {"caribbean": len(caribbean), "classified": len(classified),
-                                   "share": _share(len(caribbean), len(classified))},
+        "roster.caribbean_share": {
+            "caribbean": len(caribbean),
+            "classified": len(classified),
+            "share": _share(len(caribbean), len(classified)),
+        },
     }
     countries = Counter(r.country for r in img if r.country)
     if countries:
         out["roster.countries"] = dict(sorted(countries.items()))
-    for attribute, indicator in (("pgy", "roster.img_share_by_pgy"),
-                                 ("class_year", "roster.img_share_by_class_year")):
+    for attribute, indicator in (
+        ("pgy", "roster.img_share_by_pgy"),
+        ("class_year", "roster.img_share_by_class_year"),
+    ):
         groups: dict[str, list[ResidentRecord]] = defaultdict(list)
         for resident in residents:
             if getattr(resident, attribute) is not None:
                 groups[str(getattr(resident, attribute))].append(resident)
         if groups:
             out[indicator] = {
-                key: {"total": len(members), "img": sum(r.img for r in members),
-                      "share": _share(sum(r.img for r in members),
-                                      sum(r.school_type != "UNKNOWN" for r in members))}
+                key: {
+                    "total": len(members),
+                    "img": sum(r.img for r in members),
+                    "share": _share(
+                        sum(r.img for r in members),
+                        sum(r.school_type != "UNKNOWN" for r in members),
+                    ),
+                }
                 for key, members in sorted(groups.items())
             }
     if any(r.chief and r.img for r in residents):

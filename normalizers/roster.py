@@ -31,7 +31,8 @@ PERSON_NAME = re.compile(
     rf"(?:,?\s+{CREDENTIAL}(?:\s*,\s*{CREDENTIAL})*)?\s*$"
 )
 # Words that never occur in a person's name but do in headings and labels.
-NOT_NAME_WORDS = frozenset("""
+NOT_NAME_WORDS = frozenset(
+    """
 medical school university college hospital program programs residency residents resident class
 faculty staff contact welcome our the of and current meet interns intern chief chiefs medicine
 department research education about home apply visa faq wellness news alumni graduates pgy team
@@ -41,20 +42,31 @@ salary schedule didactics life community mission overview events gallery directi
 conference conferences tracks track categorical preliminary coordinator director associate
 diversity inclusion mentorship orientation visas eligibility requirements policy policies our
 in at for with from on to is are was were page site back top more read click here view all
-""".split())
+""".split()
+)
 LABEL = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z .'/()-]{1,40}?)\s*[:：]\s*(?P<value>.+)$")
-SCHOOL_LABELS = re.compile(r"^(?:medical school|med(?:ical)? school|school|medical education"
-                           r"|education|md|do|mbbs|medical degree|degree|alma mater|md school"
-                           r"|school of medicine|medical college)$", re.I)
-NON_SCHOOL_LABELS = re.compile(r"undergrad|college \(undergrad|hometown|home ?town|interest|"
-                               r"residency|prior|previous|fun fact|hobbies|born|from|languages|"
-                               r"fellowship|career|email|b\.?s\.?|b\.?a\.?|bachelor|graduate school",
-                               re.I)
+SCHOOL_LABELS = re.compile(
+    r"^(?:medical school|med(?:ical)? school|school|medical education"
+    r"|education|md|do|mbbs|medical degree|degree|alma mater|md school"
+    r"|school of medicine|medical college)$",
+    re.I,
+)
+NON_SCHOOL_LABELS = re.compile(
+    r"undergrad|college \(undergrad|hometown|home ?town|interest|"
+    r"residency|prior|previous|fun fact|hobbies|born|from|languages|"
+    r"fellowship|career|email|b\.?s\.?|b\.?a\.?|bachelor|graduate school",
+    re.I,
+)
 SCHOOLISH = re.compile(
     r"univers|universidad|universidade|universit|college|school|medical|medicine|institute"
-    r"|faculty|facultad|academy|health sciences|\bsom\b|\bcom\b|\bmbbs\b", re.I)
-INLINE_SEPARATORS = re.compile(r"\s+[–—-]\s+|\s*\|\s*|\s*[–—]\s*|:\s+|,\s+(?=[^,]*(?:univers|college|"
-                               r"school|medical|institute|facultad|universidad))", re.I)
+    r"|faculty|facultad|academy|health sciences|\bsom\b|\bcom\b|\bmbbs\b",
+    re.I,
+)
+INLINE_SEPARATORS = re.compile(
+    r"\s+[–—-]\s+|\s*\|\s*|\s*[–—]\s*|:\s+|,\s+(?=[^,]*(?:univers|college|"
+    r"school|medical|institute|facultad|universidad))",
+    re.I,
+)
 PARENTHESISED = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<school>[^()]+)\)\s*$")
 BLOG_STYLE = re.compile(
     rf"(?:Dr\.\s+)?(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLES}|{NAME_WORD})){{1,3}})\s+"
@@ -77,9 +89,14 @@ SKIP_GROUP = re.compile(
     r"\bfaculty\b|\bstaff\b|\bleadership\b|\bprogram director|\bcoordinator|\balumni\b"
     r"|\bgraduates\b|\bgraduating class(?:es)? of (?:19|20)\d\d\b|\bformer residents\b"
     r"|\bwhere are they now\b|\bfellows\b|\bpast residents\b|\bprevious classes\b"
-    r"|\bcore faculty\b|\badministrat|\bcontact\b|\bprogram team\b", re.I)
-ROSTER_PAGE = re.compile(r"\bresidents\b|\binterns\b|\bhouse ?staff\b|\broster\b|\bclass of\b"
-                         r"|\bmeet (?:the|our)\b|\bpgy", re.I)
+    r"|\bcore faculty\b|\badministrat|\bcontact\b|\bprogram team\b",
+    re.I,
+)
+ROSTER_PAGE = re.compile(
+    r"\bresidents\b|\binterns\b|\bhouse ?staff\b|\broster\b|\bclass of\b"
+    r"|\bmeet (?:the|our)\b|\bpgy",
+    re.I,
+)
 YEAR_FOLLOWS = re.compile(r"\s*[,(]?\s*(?:'|’)?\d{2,4}\)?\s*$")
 
 
@@ -116,18 +133,25 @@ class _State:
         if pending is None:
             return
         end = pending.school_end or pending.end
-        self.residents.append(_record(self.doc, pending.name, pending.school, pending.start, end,
-                                      pending.group))
+        self.residents.append(
+            _record(self.doc, pending.name, pending.school, pending.start, end, pending.group)
+        )
 
 
-def _record(doc: Document, name: str, school: str | None, start: int, end: int,
-            group: _Group) -> ResidentRecord:
+def _record(
+    doc: Document, name: str, school: str | None, start: int, end: int, group: _Group
+) -> ResidentRecord:
     school = _clean_school(school)
     match = classify_school(school)
     return ResidentRecord(
-        name=name, evidence=Evidence.span(doc, start, end), pgy=group.pgy,
-        class_year=group.class_year, chief=group.chief, school=school,
-        school_id=match.school.id if match.school else None, school_type=match.type,
+        name=name,
+        evidence=Evidence.span(doc, start, end),
+        pgy=group.pgy,
+        class_year=group.class_year,
+        chief=group.chief,
+        school=school,
+        school_id=match.school.id if match.school else None,
+        school_type=match.type,
         country=match.country,
     )
 
@@ -171,8 +195,9 @@ def _group_for_heading(text: str, level: int) -> _Group | None:
     for pattern, pgy_name in YEAR_WORDS:
         if pattern.search(text):
             return _Group(True, pgy=pgy_name, level=level)
-    if re.search(r"\b(?:current|our) residents\b|\bresidents\b|\bhouse ?staff\b|\broster\b",
-                 text, re.I):
+    if re.search(
+        r"\b(?:current|our) residents\b|\bresidents\b|\bhouse ?staff\b|\broster\b", text, re.I
+    ):
         return _Group(True, level=level)
     return None
 
@@ -183,8 +208,9 @@ def _table_columns(cells: tuple[str, ...]) -> dict[str, int] | None:
         low = cell.lower()
         if "name" in low and "school" not in low and "name" not in columns:
             columns["name"] = index
-        elif re.search(r"medical school|school|medical education|md|university", low) \
-                and not re.search(r"undergrad|college \(", low):
+        elif re.search(
+            r"medical school|school|medical education|md|university", low
+        ) and not re.search(r"undergrad|college \(", low):
             columns.setdefault("school", index)
         elif re.search(r"pgy|year|level|class", low):
             columns.setdefault("year", index)
@@ -235,8 +261,12 @@ def _inline(text: str) -> tuple[str, str] | None:
         rest = parts[1]
         if name and (SCHOOLISH.search(rest) or classify_school(rest).school):
             # "Name - PGY-2 - School": drop a leading year part.
-            rest = re.sub(rf"^(?:{CREDENTIAL}|pgy[\s-]?\d|class of \d{{4}})\s*[–—|,-]\s*", "",
-                          rest, flags=re.I)
+            rest = re.sub(
+                rf"^(?:{CREDENTIAL}|pgy[\s-]?\d|class of \d{{4}})\s*[–—|,-]\s*",
+                "",
+                rest,
+                flags=re.I,
+            )
             return name, rest
     return None
 
@@ -259,18 +289,32 @@ def _line(state: _State, block: Block, text: str) -> None:
     inline = _inline(text)
     if inline:
         state.close()
-        state.pending = _Pending(inline[0], block.start, block.end, state.group, inline[1],
-                                 block.end)
+        state.pending = _Pending(
+            inline[0], block.start, block.end, state.group, inline[1], block.end
+        )
         state.close()
         return
     blog = BLOG_STYLE.search(text)
     if blog and person_name(blog.group("name")):
         state.close()
-        state.residents.append(_record(state.doc, blog.group("name"), blog.group("school"),
-                                       block.start, block.end, state.group))
+        state.residents.append(
+            _record(
+                state.doc,
+                blog.group("name"),
+                blog.group("school"),
+                block.start,
+                block.end,
+                state.group,
+            )
+        )
         return
-    if state.pending and state.pending.school is None and len(text) < 120 \
-            and SCHOOLISH.search(text) and not NON_SCHOOL_LABELS.search(text[:25]):
+    if (
+        state.pending
+        and state.pending.school is None
+        and len(text) < 120
+        and SCHOOLISH.search(text)
+        and not NON_SCHOOL_LABELS.search(text[:25])
+    ):
         state.pending.school = text
         state.pending.school_end = block.end
 
@@ -279,14 +323,17 @@ def extract_residents(doc: Document) -> list[ResidentRecord]:
     """Current residents listed on one page (empty if it is not a roster)."""
     roster_page = bool(ROSTER_PAGE.search(doc.title)) or any(
         b.kind == "heading" and b.level <= 2 and ROSTER_PAGE.search(doc.block_text(b))
-        for b in doc.blocks)
+        for b in doc.blocks
+    )
     state = _State(doc, _Group(active=roster_page))
     for block in doc.blocks:
         if block.kind == "nav":
             continue
         text = doc.block_text(block)
         is_heading = block.kind == "heading"
-        if is_heading or (len(text) < 40 and (CLASS_OF.search(text) or PGY.fullmatch(text.strip()))):
+        if is_heading or (
+            len(text) < 40 and (CLASS_OF.search(text) or PGY.fullmatch(text.strip()))
+        ):
             group = _group_for_heading(text, block.level or 6)
             if group is not None:
                 state.close()
@@ -325,8 +372,13 @@ def merge_residents(residents: list[ResidentRecord]) -> list[ResidentRecord]:
         if resident.chief and not known.chief:
             merged = ResidentRecord(**{**known.__dict__, "chief": True})
         if merged.school is None and resident.school:
-            merged = ResidentRecord(**{**resident.__dict__, "chief": merged.chief or resident.chief,
-                                       "pgy": merged.pgy or resident.pgy,
-                                       "class_year": merged.class_year or resident.class_year})
+            merged = ResidentRecord(
+                **{
+                    **resident.__dict__,
+                    "chief": merged.chief or resident.chief,
+                    "pgy": merged.pgy or resident.pgy,
+                    "class_year": merged.class_year or resident.class_year,
+                }
+            )
         by_name[key] = merged
     return list(by_name.values())

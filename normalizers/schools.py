@@ -36,16 +36,59 @@ SEGMENT_SPLIT = re.compile(r"\s*(?:,|;|\(|\)| - | – | — |/)\s*")
 
 # Countries (and cities residents often name instead) -> (country, type) for stage 5.
 CARIBBEAN = (
-    "grenada", "dominica", "saint kitts", "nevis", "sint maarten", "saint maarten", "saba",
-    "aruba", "curacao", "antigua", "barbados", "jamaica", "trinidad", "cayman islands",
-    "saint lucia", "saint vincent", "montserrat", "anguilla", "bonaire", "dominican republic",
-    "bahamas", "haiti", "cuba", "belize", "guyana",
+    "grenada",
+    "dominica",
+    "saint kitts",
+    "nevis",
+    "sint maarten",
+    "saint maarten",
+    "saba",
+    "aruba",
+    "curacao",
+    "antigua",
+    "barbados",
+    "jamaica",
+    "trinidad",
+    "cayman islands",
+    "saint lucia",
+    "saint vincent",
+    "montserrat",
+    "anguilla",
+    "bonaire",
+    "dominican republic",
+    "bahamas",
+    "haiti",
+    "cuba",
+    "belize",
+    "guyana",
 )
 COUNTRY_CITIES = {
-    "India": ("india", "mumbai", "new delhi", "delhi", "kolkata", "chennai", "bangalore",
-              "bengaluru", "hyderabad", "pune", "lucknow", "ahmedabad", "manipal", "vellore"),
-    "Pakistan": ("pakistan", "lahore", "karachi", "rawalpindi", "islamabad", "peshawar",
-                 "multan", "faisalabad"),
+    "India": (
+        "india",
+        "mumbai",
+        "new delhi",
+        "delhi",
+        "kolkata",
+        "chennai",
+        "bangalore",
+        "bengaluru",
+        "hyderabad",
+        "pune",
+        "lucknow",
+        "ahmedabad",
+        "manipal",
+        "vellore",
+    ),
+    "Pakistan": (
+        "pakistan",
+        "lahore",
+        "karachi",
+        "rawalpindi",
+        "islamabad",
+        "peshawar",
+        "multan",
+        "faisalabad",
+    ),
     "Egypt": ("egypt", "cairo", "alexandria", "mansoura", "assiut", "tanta"),
     "Nigeria": ("nigeria", "lagos", "ibadan", "enugu", "benin city"),
     "Philippines": ("philippines", "manila", "cebu"),
@@ -159,7 +202,8 @@ class SchoolIndex:
             entries.sort(key=lambda entry: -len(entry[0]))
         self.places = [
             (re.compile(rf"\b{re.escape(place)}\b"), country, "IMG_OTHER")
-            for country, places in COUNTRY_CITIES.items() for place in places
+            for country, places in COUNTRY_CITIES.items()
+            for place in places
         ] + [
             (re.compile(rf"\b{re.escape(place)}\b"), place.title(), "IMG_CARIBBEAN")
             for place in CARIBBEAN
@@ -192,7 +236,7 @@ class SchoolIndex:
             for alias_key, school, label in self.by_first_word.get(word, ()):
                 if best and len(alias_key) <= len(best[0]):
                     break
-                if key[i:i + len(alias_key)] == alias_key:
+                if key[i : i + len(alias_key)] == alias_key:
                     best = (alias_key, school, label)
                     break
         if best:
@@ -210,7 +254,9 @@ def load_schools(path: Path = SCHOOLS_FILE) -> list[tuple[School, list[str]]]:
         rows = list(csv.DictReader(handle))
     out = []
     for row in rows:
-        school = School(row["id"], row["name"], row["type"], row["country"], row.get("region") or "")
+        school = School(
+            row["id"], row["name"], row["type"], row["country"], row.get("region") or ""
+        )
         aliases = [a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()]
         out.append((school, aliases))
     return out

@@ -11,10 +11,31 @@ from normalizers.document import Block, Document
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote,
 # unless the word before the period is a common abbreviation.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“(A-Z0-9¿¡ÁÉÍÓÚÑ])")
-ABBREVIATIONS = frozenset({
-    "dr", "mr", "mrs", "ms", "st", "jr", "sr", "vs", "e.g", "i.e", "u.s", "approx", "etc",
-    "inc", "dept", "prof", "ft", "mt", "u.s.a", "d.o", "m.d",
-})
+ABBREVIATIONS = frozenset(
+    {
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "e.g",
+        "i.e",
+        "u.s",
+        "approx",
+        "etc",
+        "inc",
+        "dept",
+        "prof",
+        "ft",
+        "mt",
+        "u.s.a",
+        "d.o",
+        "m.d",
+    }
+)
 
 # Visa names are written many ways ("H1B", "H-1 B", "H1-B", "J1"); fold them for matching.
 VISA_SPELLINGS = (
@@ -49,7 +70,7 @@ def normalize(text: str) -> str:
 
 def _split_points(text: str) -> Iterator[int]:
     for match in SENTENCE_END.finditer(text):
-        before = text[:match.start()].rsplit(None, 1)
+        before = text[: match.start()].rsplit(None, 1)
         word = before[-1].rstrip(".!?").lower() if before else ""
         if text[match.start() - 1] == "." and word in ABBREVIATIONS:
             continue
@@ -62,14 +83,15 @@ def sentences(doc: Document, skip_nav: bool = True) -> list[Sentence]:
     for block in doc.blocks:
         if skip_nav and block.kind == "nav":
             continue
-        text = doc.text[block.start:block.end]
+        text = doc.text[block.start : block.end]
         start = 0
         for point in [*_split_points(text), len(text)]:
             piece = text[start:point]
             stripped = piece.strip()
             if stripped:
                 offset = block.start + start + (len(piece) - len(piece.lstrip()))
-                out.append(Sentence(offset, offset + len(stripped), stripped,
-                                    normalize(stripped), block))
+                out.append(
+                    Sentence(offset, offset + len(stripped), stripped, normalize(stripped), block)
+                )
             start = point
     return out

@@ -14,15 +14,19 @@ from normalizers.sentences import Sentence, sentences
 
 EXTRACTOR = "support@1"
 
-IMG = re.compile(r"\bimgs?\b|\binternational (?:medical )?graduates?\b|\bforeign medical graduates?\b"
-                 r"|\binternational residents?\b|\bnon-us graduates?\b")
+IMG = re.compile(
+    r"\bimgs?\b|\binternational (?:medical )?graduates?\b|\bforeign medical graduates?\b"
+    r"|\binternational residents?\b|\bnon-us graduates?\b"
+)
 # Negation is looked for in the few words before the term: wider windows catch unrelated "not"s.
 NEGATION_BEFORE = re.compile(
     r"\b(?:no|not|don't|doesn't|do not|does not|without|lack|lacks|nor|never|none|neither"
     r"|unfortunately|unable)\b(?:\W+\w+){0,6}\W*$"
 )
-NEGATION_AFTER = re.compile(r"^\W*(?:\w+\W+){0,4}(?:is|are) (?:not|no longer) (?:offered|available"
-                            r"|provided|part)")
+NEGATION_AFTER = re.compile(
+    r"^\W*(?:\w+\W+){0,4}(?:is|are) (?:not|no longer) (?:offered|available"
+    r"|provided|part)"
+)
 
 MENTORSHIP = re.compile(
     r"\bmentor(?:ship|ing)? (?:program|programme|system|network|pairing|track)s?\b"
@@ -31,8 +35,10 @@ MENTORSHIP = re.compile(
     r"|\bmentors? (?:are|is) assigned\b|\bfaculty (?:mentors?|advisors?)\b"
     r"|\b(?:each|every) (?:resident|intern)\b.{0,40}\bmentor\b|\bmentorship\b"
 )
-ORIENTATION = re.compile(r"\b(?<!sexual )orientation\b|\bonboarding\b|\bboot ?camp\b|\bintern "
-                         r"(?:bootcamp|week)\b")
+ORIENTATION = re.compile(
+    r"\b(?<!sexual )orientation\b|\bonboarding\b|\bboot ?camp\b|\bintern "
+    r"(?:bootcamp|week)\b"
+)
 ORIENTATION_WEEKS = re.compile(
     r"\b(\d|one|two|three|four|five|six)[- ](?:week|wk)s?[- ](?:long )?(?:\w+ ){0,2}"
     r"(?:orientation|onboarding|boot ?camp)"
@@ -46,13 +52,19 @@ MENTAL_HEALTH = re.compile(
     r"|\bpsycholog(?:ist|ical) (?:services|support|care)|\bemployee assistance\b|\beap\b"
     r"|\bbehavioral health (?:services|support)\b"
 )
-PEER_SUPPORT = re.compile(r"\bpeer[- ]support|\bpeer[- ]to[- ]peer\b|\bsupport groups?\b"
-                          r"|\bbuddy (?:program|system)\b|\bbig sib|\bpeer mentor")
-PROTECTED_TIME = re.compile(r"\bprotected (?:\w+ )?(?:time|half[- ]days?|days?|afternoons?)\b"
-                            r"|\bwellness (?:half[- ]days?|days?|afternoons?|time)\b"
-                            r"|\bwell-being (?:half[- ]days?|days?|afternoons?)\b")
-WELLNESS_COMMITTEE = re.compile(r"\b(?:wellness|well-being|wellbeing) (?:committee|council|"
-                                r"champions?|task force)\b")
+PEER_SUPPORT = re.compile(
+    r"\bpeer[- ]support|\bpeer[- ]to[- ]peer\b|\bsupport groups?\b"
+    r"|\bbuddy (?:program|system)\b|\bbig sib|\bpeer mentor"
+)
+PROTECTED_TIME = re.compile(
+    r"\bprotected (?:\w+ )?(?:time|half[- ]days?|days?|afternoons?)\b"
+    r"|\bwellness (?:half[- ]days?|days?|afternoons?|time)\b"
+    r"|\bwell-being (?:half[- ]days?|days?|afternoons?)\b"
+)
+WELLNESS_COMMITTEE = re.compile(
+    r"\b(?:wellness|well-being|wellbeing) (?:committee|council|"
+    r"champions?|task force)\b"
+)
 LANGUAGE = re.compile(
     r"\benglish (?:language|as a second language|conversation|tutoring|classes)|\besl\b"
     r"|\baccent (?:reduction|modification|coaching|training)\b|\bcommunication (?:skills )?"
@@ -67,8 +79,10 @@ DEI = re.compile(
     r"|\b(?:dei|edi|ded|idea|jedi)\b (?:committee|council|office|curriculum|program|initiative)"
 )
 IMG_NOUN = r"(?:imgs?|international (?:medical )?graduates?|foreign medical graduates?|international residents?)"
-SUPPORT_NOUN = (r"(?:support|programs?|groups?|workshops?|orientation|mentor\w*|resources?|liaisons?"
-                r"|coordinators?|network|sessions?|curriculum|committee|onboarding|assistance|coaching)")
+SUPPORT_NOUN = (
+    r"(?:support|programs?|groups?|workshops?|orientation|mentor\w*|resources?|liaisons?"
+    r"|coordinators?|network|sessions?|curriculum|committee|onboarding|assistance|coaching)"
+)
 # Something offered *for* IMGs: "a workshop series for IMGs", "IMG mentorship", "IMG-specific".
 IMG_SUPPORT = re.compile(
     rf"\b{SUPPORT_NOUN}\s+(?:\w+\s+){{0,3}}(?:for|to help|dedicated to|designed for|tailored (?:to|for))"
@@ -87,8 +101,9 @@ SIMPLE_TERMS = (
 
 
 def _negated(norm: str, match: re.Match) -> bool:
-    return bool(NEGATION_BEFORE.search(norm[:match.start()])
-                or NEGATION_AFTER.search(norm[match.end():]))
+    return bool(
+        NEGATION_BEFORE.search(norm[: match.start()]) or NEGATION_AFTER.search(norm[match.end() :])
+    )
 
 
 class _Findings(list):
@@ -97,19 +112,34 @@ class _Findings(list):
         self.doc = doc
 
     def add(self, sentence: Sentence, indicator: str, value, confidence: float) -> None:
-        self.append(Finding(indicator, value, confidence,
-                            Evidence.span(self.doc, sentence.start, sentence.end), EXTRACTOR))
+        self.append(
+            Finding(
+                indicator,
+                value,
+                confidence,
+                Evidence.span(self.doc, sentence.start, sentence.end),
+                EXTRACTOR,
+            )
+        )
 
 
-def _offering(out: _Findings, sentence: Sentence, indicator: str, pattern: re.Pattern,
-              confidence: float, img_indicator: str | None = None) -> bool:
+def _offering(
+    out: _Findings,
+    sentence: Sentence,
+    indicator: str,
+    pattern: re.Pattern,
+    confidence: float,
+    img_indicator: str | None = None,
+) -> bool:
     """Record INDICATOR for the first match; optionally its IMG-specific twin. True if found."""
     match = pattern.search(sentence.norm)
     if not match:
         return False
     negated = _negated(sentence.norm, match)
     # "There is no IMG-specific orientation" denies only the IMG-specific kind.
-    denies_only_img_kind = negated and IMG.search(sentence.norm[max(0, match.start() - 25):match.start()])
+    denies_only_img_kind = negated and IMG.search(
+        sentence.norm[max(0, match.start() - 25) : match.start()]
+    )
     if not denies_only_img_kind:
         out.add(sentence, indicator, not negated, confidence)
     if img_indicator and IMG.search(sentence.norm):
@@ -133,8 +163,9 @@ def extract_support(doc: Document) -> list[Finding]:
         if sentence.is_question or len(norm) < 12:
             continue
         _offering(out, sentence, "mentorship.formal", MENTORSHIP, 0.85, "mentorship.img_specific")
-        if _offering(out, sentence, "orientation.present", ORIENTATION, 0.8,
-                     "orientation.img_specific"):
+        if _offering(
+            out, sentence, "orientation.present", ORIENTATION, 0.8, "orientation.img_specific"
+        ):
             _orientation_weeks(out, sentence)
         for indicator, pattern, confidence in SIMPLE_TERMS:
             _offering(out, sentence, indicator, pattern, confidence)

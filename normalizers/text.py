@@ -15,16 +15,67 @@ from normalizers.document import Block, Document
 TEXT_VERSION = "text@1"
 
 # Never visible to a reader, or not text at all.
-SKIP_TAGS = frozenset({
-    "script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas",
-    "select", "button", "input", "textarea", "form_hidden",
-})
-BLOCK_TAGS = frozenset({
-    "p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "ul", "ol",
-    "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "caption", "blockquote",
-    "figure", "figcaption", "address", "details", "summary", "h1", "h2", "h3", "h4", "h5", "h6",
-    "pre", "hr", "body", "html", "form", "fieldset", "legend",
-})
+SKIP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "head",
+        "iframe",
+        "object",
+        "canvas",
+        "select",
+        "button",
+        "input",
+        "textarea",
+        "form_hidden",
+    }
+)
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "caption",
+        "blockquote",
+        "figure",
+        "figcaption",
+        "address",
+        "details",
+        "summary",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "pre",
+        "hr",
+        "body",
+        "html",
+        "form",
+        "fieldset",
+        "legend",
+    }
+)
 HEADING_LEVEL = {f"h{n}": n for n in range(1, 7)}
 ITEM_TAGS = frozenset({"li", "dt", "dd"})
 WHITESPACE = re.compile(r"\s+")
@@ -38,8 +89,9 @@ class _TextBuilder:
         self.length = 0
         self.pending: list[str] = []
 
-    def add_line(self, text: str, kind: str, locator: str, level: int = 0,
-                 cells: tuple[str, ...] = ()) -> None:
+    def add_line(
+        self, text: str, kind: str, locator: str, level: int = 0, cells: tuple[str, ...] = ()
+    ) -> None:
         text = WHITESPACE.sub(" ", text).strip()
         if not text:
             return
@@ -122,8 +174,12 @@ def text_to_document(text: str, url: str = "") -> Document:
         # Markdown-style '#' headings, or short lines that do not end like a sentence.
         if stripped.startswith("#"):
             out.add_line(stripped.lstrip("#"), "heading", f"line:{number}", 2)
-        elif len(stripped) <= 60 and not stripped.endswith((".", ":", ",", ";", "?")) \
-                and stripped[0].isupper() and not any(c in stripped for c in ",|–—"):
+        elif (
+            len(stripped) <= 60
+            and not stripped.endswith((".", ":", ",", ";", "?"))
+            and stripped[0].isupper()
+            and not any(c in stripped for c in ",|–—")
+        ):
             out.add_line(stripped, "heading", f"line:{number}", 3)
         elif stripped.startswith(("- ", "* ", "• ")):
             out.add_line(stripped[2:], "item", f"line:{number}")
@@ -132,5 +188,5 @@ def text_to_document(text: str, url: str = "") -> Document:
             out.add_line(stripped, "row", f"line:{number}", cells=cells)
         else:
             out.add_line(stripped, "text", f"line:{number}")
-    title = out.blocks and "".join(out.parts)[out.blocks[0].start:out.blocks[0].end] or ""
+    title = out.blocks and "".join(out.parts)[out.blocks[0].start : out.blocks[0].end] or ""
     return Document(url, "".join(out.parts), tuple(out.blocks), title, TEXT_VERSION)

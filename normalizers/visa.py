@@ -59,8 +59,13 @@ POSITIVE = re.compile(
 )
 H1B_CONDITIONS = (
     ("step3_required", re.compile(r"\bstep (?:3|iii|three)\b")),
-    ("already_h1b", re.compile(r"\balready (?:hold|have|on|possess)|\bcurrently (?:hold|on|have)"
-                               r"|\bexisting h-1b|\btransfer|\bcap[- ]exempt (?:h-1b )?transfer")),
+    (
+        "already_h1b",
+        re.compile(
+            r"\balready (?:hold|have|on|possess)|\bcurrently (?:hold|on|have)"
+            r"|\bexisting h-1b|\btransfer|\bcap[- ]exempt (?:h-1b )?transfer"
+        ),
+    ),
     ("us_grad_f1", re.compile(r"\bf-1\b|\bgraduates? of (?:a )?us (?:medical )?school")),
     ("case_by_case", re.compile(r"case[- ]by[- ]case|individual basis")),
 )
@@ -87,11 +92,19 @@ class _Collector:
         self.findings: list[Finding] = []
 
     def add(self, indicator: str, value, confidence: float, start: int, end: int) -> None:
-        self.findings.append(Finding(indicator, value, confidence,
-                                     Evidence.span(self.doc, start, end), EXTRACTOR))
+        self.findings.append(
+            Finding(indicator, value, confidence, Evidence.span(self.doc, start, end), EXTRACTOR)
+        )
 
-    def verdict(self, types: set[str], norm: str, start: int, end: int, confidence: float,
-                negated: bool | None = None) -> None:
+    def verdict(
+        self,
+        types: set[str],
+        norm: str,
+        start: int,
+        end: int,
+        confidence: float,
+        negated: bool | None = None,
+    ) -> None:
         negated = bool(NEGATION.search(norm)) if negated is None else negated
         for indicator in sorted(types):
             if negated:
@@ -108,8 +121,9 @@ def _statement(out: _Collector, sentence: Sentence) -> None:
     if CITIZENS_ONLY.search(norm) and not _types(norm) - {"visa.j1", "visa.h1b"}:
         if not re.search(r"\bnot (?:only|limited)\b", norm):
             out.add("visa.citizens_only", True, 0.9, sentence.start, sentence.end)
-            out.verdict({"visa.j1", "visa.h1b"}, norm, sentence.start, sentence.end, 0.85,
-                        negated=True)
+            out.verdict(
+                {"visa.j1", "visa.h1b"}, norm, sentence.start, sentence.end, 0.85, negated=True
+            )
             return
     if J1_ONLY.search(norm):
         out.add("visa.j1", "yes", 0.93, sentence.start, sentence.end)
@@ -142,8 +156,14 @@ def extract_visa(doc: Document) -> list[Finding]:
             if types and answer and not answer.is_question and not _types(answer.norm):
                 match = YES_NO_ANSWER.match(answer.norm)
                 if match:
-                    out.verdict(types, f"{sentence.norm} {answer.norm}", sentence.start,
-                                answer.end, 0.85, negated=match.group(1) == "no")
+                    out.verdict(
+                        types,
+                        f"{sentence.norm} {answer.norm}",
+                        sentence.start,
+                        answer.end,
+                        0.85,
+                        negated=match.group(1) == "no",
+                    )
             continue
         _statement(out, sentence)
     return out.findings

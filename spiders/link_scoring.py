@@ -10,7 +10,8 @@ import re
 
 # (pattern over "anchor text + URL path", weight)
 LINK_WEIGHTS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
-    (re.compile(pattern, re.I), weight) for pattern, weight in (
+    (re.compile(pattern, re.I), weight)
+    for pattern, weight in (
         (r"current[\s_-]*residents|meet[\s_-]*(?:our|the)[\s_-]*residents|our[\s_-]*residents", 12),
         (r"\bresidents?\b|house[\s_-]*staff|roster|\binterns?\b|class[\s_-]*of", 10),
         (r"\bvisas?\b|immigration|sponsorship", 10),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -55,7 +55,7 @@ def in_domains(url: str, domains: tuple[str, ...]) -> bool:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ProgramSpider(scrapy.Spider):
@@ -108,11 +108,22 @@ class ProgramSpider(scrapy.Spider):
                 return
             self.not_due_seen.add((program_id, canonical(url)))
             self.requests_per_program[program_id] += 1
-            yield CaptureItem(program_id=program_id, url=canonical(url),
-                              requested_url=canonical(url), fetched_at=_now(), depth=depth,
-                              not_due=True)
-            request = scrapy.Request(url, meta={"program_id": program_id, "page_depth": depth,
-                                                "known_body": known["body_sha256"]})
+            yield CaptureItem(
+                program_id=program_id,
+                url=canonical(url),
+                requested_url=canonical(url),
+                fetched_at=_now(),
+                depth=depth,
+                not_due=True,
+            )
+            request = scrapy.Request(
+                url,
+                meta={
+                    "program_id": program_id,
+                    "page_depth": depth,
+                    "known_body": known["body_sha256"],
+                },
+            )
             archived = self._archived(HtmlResponse(url=url, request=request))
             if isinstance(archived, TextResponse) and depth < self.max_depth:
                 yield from self.follow_links(archived)
@@ -126,18 +137,28 @@ class ProgramSpider(scrapy.Spider):
             if known.get("last_modified"):
                 headers["If-Modified-Since"] = known["last_modified"]
             meta.update(known_body=known["body_sha256"], handle_httpstatus_list=[304])
-        yield scrapy.Request(url, callback=self.capture_page, errback=self.record_failure,
-                             priority=score, meta=meta, headers=headers)
+        yield scrapy.Request(
+            url,
+            callback=self.capture_page,
+            errback=self.record_failure,
+            priority=score,
+            meta=meta,
+            headers=headers,
+        )
 
     def capture_page(self, response: Response) -> Iterator[Any]:
         """Hand the page to the pipeline, then queue its best links."""
         meta = response.meta
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
         yield CaptureItem(
-            program_id=meta["program_id"], url=canonical(response.url),
+            program_id=meta["program_id"],
+            url=canonical(response.url),
             requested_url=canonical((meta.get("redirect_urls") or [response.url])[0]),
-            fetched_at=_now(), depth=meta["page_depth"], status=response.status,
-            content_type=content_type, headers=self._headers(response),
+            fetched_at=_now(),
+            depth=meta["page_depth"],
+            status=response.status,
+            content_type=content_type,
+            headers=self._headers(response),
             body=None if response.status == 304 else response.body,
         )
         if response.status == 304:
@@ -151,16 +172,19 @@ class ProgramSpider(scrapy.Spider):
             body = self.store.get(response.meta["known_body"])
         except OSError:
             return response
-        return HtmlResponse(url=response.url, body=body, request=response.request,
-                            encoding="utf-8")
+        return HtmlResponse(url=response.url, body=body, request=response.request, encoding="utf-8")
 
     def follow_links(self, response: TextResponse) -> Iterator[Any]:
         """Requests for in-domain links, best-scored first, within the program's budget."""
         program_id = response.meta["program_id"]
-        links = [link for link in self.link_extractor.extract_links(response)
-                 if in_domains(link.url, self.domains[program_id])]
-        scored = sorted(((score_link(link.text, link.url), link) for link in links),
-                        key=lambda pair: -pair[0])
+        links = [
+            link
+            for link in self.link_extractor.extract_links(response)
+            if in_domains(link.url, self.domains[program_id])
+        ]
+        scored = sorted(
+            ((score_link(link.text, link.url), link) for link in links), key=lambda pair: -pair[0]
+        )
         for score, link in scored:
             yield from self._visit(program_id, link.url, response.meta["page_depth"] + 1, score)
 
@@ -170,7 +194,9 @@ class ProgramSpider(scrapy.Spider):
         # HttpError and BlockedAddress are IgnoreRequests too, but they are real failures.
         if failure.check(IgnoreRequest) and not failure.check(HttpError, BlockedAddress):
             if ROBOTS_FORBIDDEN in str(failure.value):
-                self.crawler.stats.inc_value(f"imgcrawl/robots_skipped/{request.meta['program_id']}")
+                self.crawler.stats.inc_value(
+                    f"imgcrawl/robots_skipped/{request.meta['program_id']}"
+                )
             return
         status = None
         headers: dict[str, Any] = {}
@@ -182,20 +208,34 @@ class ProgramSpider(scrapy.Spider):
         elif failure.check(BlockedAddress):
             reason = str(failure.value)
         else:
-            reason = next((name for types, name in FAILURE_REASONS if failure.check(*(
-                types if isinstance(types, tuple) else (types,)))), None)
+            reason = next(
+                (
+                    name
+                    for types, name in FAILURE_REASONS
+                    if failure.check(*(types if isinstance(types, tuple) else (types,)))
+                ),
+                None,
+            )
             reason = reason or f"error: {type(failure.value).__name__}: {failure.value}"[:300]
         yield CaptureItem(
-            program_id=request.meta["program_id"], url=canonical(request.url),
-            requested_url=canonical(request.url), fetched_at=_now(),
-            depth=request.meta["page_depth"], status=status, headers=headers, error=reason,
+            program_id=request.meta["program_id"],
+            url=canonical(request.url),
+            requested_url=canonical(request.url),
+            fetched_at=_now(),
+            depth=request.meta["page_depth"],
+            status=status,
+            headers=headers,
+            error=reason,
         )
 
     @staticmethod
     def _headers(response: Response) -> dict[str, Any]:
         keep = (b"Content-Type", b"ETag", b"Last-Modified", b"Content-Length", b"Location")
-        out = {k.decode(): response.headers.get(k).decode("latin-1")
-               for k in keep if response.headers.get(k)}
+        out = {
+            k.decode(): response.headers.get(k).decode("latin-1")
+            for k in keep
+            if response.headers.get(k)
+        }
         if response.meta.get("redirect_urls"):
             out["X-Imgcrawl-Redirected-From"] = response.meta["redirect_urls"]
         return out

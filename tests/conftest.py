@@ -10,10 +10,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import pg_server  # noqa: E402
-
 from crawler.demo_server import DemoServer  # noqa: E402
 from db.session import Database  # noqa: E402
+
+import pg_server  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -42,17 +42,45 @@ class PostgresServer:
             entry = pwd.getpwnam(self.user)
             os.chown(self.dir, entry.pw_uid, entry.pw_gid)
         data = self.dir / "data"
-        subprocess.run(self._cmd(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust",
-                                 "-U", "postgres", "--no-sync", "-E", "UTF8"),
-                       check=True, capture_output=True)
+        subprocess.run(
+            self._cmd(
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ),
+            check=True,
+            capture_output=True,
+        )
         self.process = subprocess.Popen(
-            self._cmd(str(PG_BIN / "postgres"), "-D", str(data), "-p", str(self.port),
-                      "-k", str(self.dir), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self._cmd(
+                str(PG_BIN / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.dir),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            ready = subprocess.run([str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p",
-                                    str(self.port)], capture_output=True)
+            ready = subprocess.run(
+                [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
+                capture_output=True,
+            )
             if ready.returncode == 0:
                 return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
             time.sleep(0.2)

@@ -29,8 +29,13 @@ Tomás Silva (Universidad de Buenos Aires)
 
 
 def imgcrawl(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_extract_follows_the_contract_on_a_visa_page(tmp_path):
@@ -42,7 +47,10 @@ def test_extract_follows_the_contract_on_a_visa_page(tmp_path):
     assert out["url"] == "https://alpha.example.org/visa"
     assert "visa" in out["page_types"]
     assert {k: v["value"] for k, v in out["indicators"].items()} == {
-        "visa.j1": "yes", "visa.h1b": "no", "elig.img_accepted": "yes"}
+        "visa.j1": "yes",
+        "visa.h1b": "no",
+        "elig.img_accepted": "yes",
+    }
     evidence = out["indicators"]["visa.h1b"]["evidence"][0]
     assert evidence["quote"] == "We do not sponsor H-1B visas."
     assert evidence["end"] - evidence["start"] == len(evidence["quote"])
@@ -59,19 +67,34 @@ def test_extract_follows_the_contract_on_a_plain_text_roster(tmp_path):
     residents = {r["name"]: r for r in out["residents"]}
     assert set(residents) == {"Ana Ruiz", "Priya Raman", "Tomás Silva"}
     assert residents["Priya Raman"]["pgy"] == "PGY-1"
-    assert (residents["Priya Raman"]["school_type"], residents["Priya Raman"]["country"],
-            residents["Priya Raman"]["img"]) == ("IMG_OTHER", "India", True)
+    assert (
+        residents["Priya Raman"]["school_type"],
+        residents["Priya Raman"]["country"],
+        residents["Priya Raman"]["img"],
+    ) == ("IMG_OTHER", "India", True)
     assert residents["Tomás Silva"]["pgy"] == "PGY-2"
-    assert set(residents["Ana Ruiz"]) == {"name", "pgy", "class_year", "chief", "school",
-                                          "school_id", "school_type", "country", "img"}
+    assert set(residents["Ana Ruiz"]) == {
+        "name",
+        "pgy",
+        "class_year",
+        "chief",
+        "school",
+        "school_id",
+        "school_type",
+        "country",
+        "img",
+    }
 
 
-@pytest.mark.parametrize("args, message", [
-    (["extract", "missing.html"], "error: missing.html: cannot read"),
-    (["extract", "notes.pdf"], "error: notes.pdf: extract reads .html, .htm or .txt files"),
-    (["normalize"], "error: give exactly one of --all or --run N"),
-    (["show", "nope"], "error: no program with id 'nope'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["extract", "missing.html"], "error: missing.html: cannot read"),
+        (["extract", "notes.pdf"], "error: notes.pdf: extract reads .html, .htm or .txt files"),
+        (["normalize"], "error: give exactly one of --all or --run N"),
+        (["show", "nope"], "error: no program with id 'nope'"),
+    ],
+)
 def test_bad_input_gets_one_line_and_a_non_zero_exit(tmp_path, args, message):
     result = imgcrawl("--data-dir", str(tmp_path), *args, cwd=tmp_path)
     assert result.returncode == 1
@@ -84,7 +107,10 @@ def test_malformed_program_list_names_the_line_and_imports_nothing(tmp_path):
     bad.write_text("id,name,website\nok,OK,https://ok.example.org/\nbad,Bad,ftp://x\n")
     result = imgcrawl("--data-dir", str(tmp_path), "programs", "import", str(bad))
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: programs.csv line 3: website 'ftp://x' is not an http(s) URL"
+    assert (
+        result.stderr.strip()
+        == "error: programs.csv line 3: website 'ftp://x' is not an http(s) URL"
+    )
     listed = imgcrawl("--data-dir", str(tmp_path), "programs", "list")
     assert json.loads(listed.stdout) == []
 

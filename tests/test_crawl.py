@@ -14,15 +14,15 @@ from db.models import Capture, CrawlRun, Page, Program
 
 PAGES = {
     "index.html": '<title>Alpha IM</title><nav><a href="/residents/">Our Residents</a> '
-                  '<a href="/visa.html">Visa</a> <a href="/gone.html">Old page</a> '
-                  '<a href="/old-visa.html">Visa (old link)</a> '
-                  '<a href="/internal/draft.html">Draft policy</a> '
-                  '<a href="http://127.0.0.1:9/admin">Router</a></nav>'
-                  '<p>We welcome applications from international medical graduates.</p>',
+    '<a href="/visa.html">Visa</a> <a href="/gone.html">Old page</a> '
+    '<a href="/old-visa.html">Visa (old link)</a> '
+    '<a href="/internal/draft.html">Draft policy</a> '
+    '<a href="http://127.0.0.1:9/admin">Router</a></nav>'
+    "<p>We welcome applications from international medical graduates.</p>",
     "visa.html": "<title>Visa</title><p>We sponsor J-1 visas through ECFMG. "
-                 "We do not sponsor H-1B visas.</p>",
+    "We do not sponsor H-1B visas.</p>",
     "residents/index.html": "<title>Our Residents</title><h1>Current Residents</h1><h2>PGY-1</h2>"
-                            "<ul><li>Ana Ruiz, MD - Harvard Medical School</li></ul>",
+    "<ul><li>Ana Ruiz, MD - Harvard Medical School</li></ul>",
     "internal/draft.html": "<p>We sponsor H-1B visas.</p>",
     "robots.txt": "User-agent: *\nDisallow: /internal/\nCrawl-delay: 0.5\n",
     "_redirects": "/old-visa.html /visa.html 301\n",
@@ -46,8 +46,17 @@ def crawl(db, data_dir: Path, server: DemoServer, **options) -> int:
 
 
 def register(db, server: DemoServer) -> None:
-    import_programs(db, [ProgramRecord(id="alpha", name="Alpha IM", website=server.url("alpha") + "/",
-                                       allowed_domains=[server.sites["alpha"].host])])
+    import_programs(
+        db,
+        [
+            ProgramRecord(
+                id="alpha",
+                name="Alpha IM",
+                website=server.url("alpha") + "/",
+                allowed_domains=[server.sites["alpha"].host],
+            )
+        ],
+    )
 
 
 def test_crawl_captures_follows_redirects_and_records_failures(db, site, tmp_path):
@@ -71,7 +80,9 @@ def test_crawl_captures_follows_redirects_and_records_failures(db, site, tmp_pat
     assert values["visa.h1b"]["value"] == "no"  # the disallowed draft was never read
     assert values["visa.h1b"]["evidence"]["quote"] == "We do not sponsor H-1B visas."
     assert values["roster.resident_count"]["value"] == 1
-    assert report["programs_without_roster"] == [] and report["programs_without_visa_statement"] == []
+    assert (
+        report["programs_without_roster"] == [] and report["programs_without_visa_statement"] == []
+    )
 
 
 def test_politeness_identity_retries_and_budget(db, site, tmp_path):
@@ -94,7 +105,8 @@ def test_politeness_identity_retries_and_budget(db, site, tmp_path):
 
 @pytest.mark.parametrize("conditional", [True, False], ids=["etag", "same-body"])
 def test_second_crawl_adds_a_run_without_duplicating_programs_pages_or_bodies(
-        db, site, tmp_path, conditional):
+    db, site, tmp_path, conditional
+):
     data_dir = tmp_path / "data"
     with DemoServer(site, conditional=conditional) as server:
         register(db, server)
@@ -109,8 +121,9 @@ def test_second_crawl_adds_a_run_without_duplicating_programs_pages_or_bodies(
         assert session.scalar(select(func.count()).select_from(CrawlRun)) == 2
         assert session.scalar(select(func.count()).select_from(Program)) == 1
         assert session.scalar(select(func.count()).select_from(Page)) == pages_before
-        captures = session.scalars(select(Capture).where(
-            Capture.run_id == second, Capture.error.is_(None))).all()
+        captures = session.scalars(
+            select(Capture).where(Capture.run_id == second, Capture.error.is_(None))
+        ).all()
         assert len(captures) == 3 and all(c.unchanged for c in captures)
         if conditional:  # answered 304: nothing downloaded, nothing stored
             assert {(c.http_status, c.body_sha256) for c in captures} == {(304, None)}

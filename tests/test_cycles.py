@@ -17,10 +17,23 @@ from crawler.demo_server import DemoServer
 from crawler.orchestrate import CrawlOptions, run_cycle
 from db import queries
 from db.models import Capture, ChangeEvent, CrawlRun, Extraction, Finding
+
 from test_crawl import PAGES, crawl, register
 
-SLOW_NAMES = ("Ana Ruiz", "Ben Cole", "Chidi Okafor", "Dana Levi", "Emeka Obi", "Farah Khan",
-              "Gita Rao", "Hugo Lima", "Ines Sousa", "Jon Park", "Kofi Mensah", "Lena Vogel")
+SLOW_NAMES = (
+    "Ana Ruiz",
+    "Ben Cole",
+    "Chidi Okafor",
+    "Dana Levi",
+    "Emeka Obi",
+    "Farah Khan",
+    "Gita Rao",
+    "Hugo Lima",
+    "Ines Sousa",
+    "Jon Park",
+    "Kofi Mensah",
+    "Lena Vogel",
+)
 SLOW_PAGES = len(SLOW_NAMES)
 
 
@@ -40,23 +53,37 @@ def test_a_changed_page_produces_exactly_its_change_events(db, site, tmp_path):
     with DemoServer(site) as server:
         register(db, server)
         first = crawl(db, tmp_path / "data", server)
-        write_site(site, {
-            "visa.html": "<title>Visa</title><p>We sponsor J-1 and H-1B visas.</p>",
-            "residents/index.html": PAGES["residents/index.html"].replace(
-                "</ul>", "<li>Priya Raman, MBBS - Unlisted Medical College, Mumbai, India</li></ul>"),
-        })
+        write_site(
+            site,
+            {
+                "visa.html": "<title>Visa</title><p>We sponsor J-1 and H-1B visas.</p>",
+                "residents/index.html": PAGES["residents/index.html"].replace(
+                    "</ul>",
+                    "<li>Priya Raman, MBBS - Unlisted Medical College, Mumbai, India</li></ul>",
+                ),
+            },
+        )
         second = crawl(db, tmp_path / "data", server)
     with db.session() as session:
         events = queries.changes_since(session, run_id=first)
         values = queries.program_values(session, "alpha")["values"]
     assert {e["run_id"] for e in events} == {second}
-    assert sorted(e["indicator"] for e in events) == sorted([
-        "visa.h1b", "roster.resident_count", "roster.img_share", "roster.img_share_by_pgy",
-        "roster.caribbean_share", "roster.countries"])
+    assert sorted(e["indicator"] for e in events) == sorted(
+        [
+            "visa.h1b",
+            "roster.resident_count",
+            "roster.img_share",
+            "roster.img_share_by_pgy",
+            "roster.caribbean_share",
+            "roster.countries",
+        ]
+    )
     by_indicator = {e["indicator"]: e for e in events}
     assert (by_indicator["visa.h1b"]["old"], by_indicator["visa.h1b"]["new"]) == ("no", "yes")
-    assert (by_indicator["roster.resident_count"]["old"],
-            by_indicator["roster.resident_count"]["new"]) == (1, 2)
+    assert (
+        by_indicator["roster.resident_count"]["old"],
+        by_indicator["roster.resident_count"]["new"],
+    ) == (1, 2)
     assert values["visa.h1b"]["evidence"]["quote"] == "We sponsor J-1 and H-1B visas."
 
 
@@ -66,13 +93,17 @@ def test_an_unchanged_cycle_costs_almost_nothing(db, site, tmp_path):
         register(db, server)
         crawl(db, data_dir, server)
         with db.session() as session:
-            before = {model.__name__: session.scalar(select(func.count()).select_from(model))
-                      for model in (Extraction, Finding, ChangeEvent)}
+            before = {
+                model.__name__: session.scalar(select(func.count()).select_from(model))
+                for model in (Extraction, Finding, ChangeEvent)
+            }
         blobs = CaptureStore(data_dir).count()
         second = crawl(db, data_dir, server)
     with db.session() as session:
-        after = {model.__name__: session.scalar(select(func.count()).select_from(model))
-                 for model in (Extraction, Finding, ChangeEvent)}
+        after = {
+            model.__name__: session.scalar(select(func.count()).select_from(model))
+            for model in (Extraction, Finding, ChangeEvent)
+        }
         report = queries.run_summary(session, second)["report"]
     answered = report["pages_fetched"]
     assert answered and report["pages_unchanged"] / answered >= 0.95
@@ -82,32 +113,57 @@ def test_an_unchanged_cycle_costs_almost_nothing(db, site, tmp_path):
 
 
 def slow_site(root: Path) -> Path:
-    links = "".join(f'<li><a href="/residents/p{i}.html">Residents page {i}</a></li>'
-                    for i in range(SLOW_PAGES))
-    pages = {"index.html": f"<title>Alpha</title><ul>{links}</ul>"
-                           "<p>We sponsor J-1 visas only.</p>"}
+    links = "".join(
+        f'<li><a href="/residents/p{i}.html">Residents page {i}</a></li>' for i in range(SLOW_PAGES)
+    )
+    pages = {"index.html": f"<title>Alpha</title><ul>{links}</ul><p>We sponsor J-1 visas only.</p>"}
     for i in range(SLOW_PAGES):
-        pages[f"residents/p{i}.html"] = (f"<title>Our Residents {i}</title><h2>PGY-1</h2>"
-                                         f"<ul><li>{SLOW_NAMES[i]}, MD - "
-                                         "Harvard Medical School</li></ul>")
+        pages[f"residents/p{i}.html"] = (
+            f"<title>Our Residents {i}</title><h2>PGY-1</h2>"
+            f"<ul><li>{SLOW_NAMES[i]}, MD - "
+            "Harvard Medical School</li></ul>"
+        )
     return write_site(root, pages)
 
 
 def imgcrawl_schedule(data_dir: Path, server: DemoServer, *extra: str) -> subprocess.Popen:
     hosts = [arg for host in server.hosts() for arg in ("--allow-private-host", host)]
     return subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "--data-dir", str(data_dir), "schedule", "--once",
-         "--delay", "0.3", *hosts, *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "--data-dir",
+            str(data_dir),
+            "schedule",
+            "--once",
+            "--delay",
+            "0.3",
+            *hosts,
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def import_alpha(data_dir: Path, server: DemoServer) -> None:
-    from crawler.programs_io import import_programs, ProgramRecord
+    from crawler.programs_io import ProgramRecord, import_programs
     from db.session import Database
 
     db = Database(f"sqlite:///{data_dir / 'imgcrawl.sqlite3'}")
-    import_programs(db, [ProgramRecord(id="alpha", name="Alpha", website=server.url("alpha") + "/",
-                                       allowed_domains=[server.sites["alpha"].host])])
+    import_programs(
+        db,
+        [
+            ProgramRecord(
+                id="alpha",
+                name="Alpha",
+                website=server.url("alpha") + "/",
+                allowed_domains=[server.sites["alpha"].host],
+            )
+        ],
+    )
     db.dispose()
 
 
@@ -151,8 +207,11 @@ def test_a_killed_crawl_fails_the_run_and_the_next_cycle_is_clean(db, tmp_path):
         assert session.get(CrawlRun, killed).stats["crawl_exit_code"] == -signal.SIGKILL
         assert session.get(CrawlRun, clean).status == "completed"
         values = queries.program_values(session, "alpha")["values"]
-        captured = session.scalar(select(func.count()).select_from(Capture)
-                                  .where(Capture.run_id == clean, Capture.error.is_(None)))
+        captured = session.scalar(
+            select(func.count())
+            .select_from(Capture)
+            .where(Capture.run_id == clean, Capture.error.is_(None))
+        )
     assert captured == SLOW_PAGES + 1
     assert values["roster.resident_count"]["value"] == SLOW_PAGES
     assert values["visa.h1b"]["value"] == "no"

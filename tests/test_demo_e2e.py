@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -23,8 +22,10 @@ from db import queries
 from db.models import Capture, Page
 from db.session import Database
 
-EXPECTED = {p.parent.name: json.loads(p.read_text())
-            for p in sorted(DEFAULT_SITES_DIR.glob("*/expected.json"))}
+EXPECTED = {
+    p.parent.name: json.loads(p.read_text())
+    for p in sorted(DEFAULT_SITES_DIR.glob("*/expected.json"))
+}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -38,11 +39,15 @@ def demo_run(request, demo_server, tmp_path_factory):
 
         url = _fresh_postgres_database(request.getfixturevalue("postgres_url"))
     db = Database(url)
-    import_programs(db, parse_program_list(
-        DEMO_PROGRAMS, demo_server.substitute(DEMO_PROGRAMS.read_text())))
+    import_programs(
+        db, parse_program_list(DEMO_PROGRAMS, demo_server.substitute(DEMO_PROGRAMS.read_text()))
+    )
     seen_before = len(demo_server.requests)
-    run_id = run_cycle(db, data_dir, CrawlOptions(
-        download_delay=0.05, allow_private_hosts=tuple(demo_server.hosts())))
+    run_id = run_cycle(
+        db,
+        data_dir,
+        CrawlOptions(download_delay=0.05, allow_private_hosts=tuple(demo_server.hosts())),
+    )
     requested: dict[str, set[str]] = {}
     for site, _method, path in demo_server.requests[seen_before:]:
         requested.setdefault(site, set()).add(urlparse(path).path)
@@ -67,8 +72,9 @@ def test_the_run_completes_and_reports(demo_run):
     assert report["pages_rendered"] == 0
     without_roster = sorted(p for p, e in EXPECTED.items() if not e.get("roster"))
     assert report["programs_without_roster"] == without_roster
-    without_visa = sorted(p for p, e in EXPECTED.items()
-                          if not any(k.startswith("visa.") for k in e["indicators"]))
+    without_visa = sorted(
+        p for p, e in EXPECTED.items() if not any(k.startswith("visa.") for k in e["indicators"])
+    )
     assert report["programs_without_visa_statement"] == without_visa
 
 
@@ -96,15 +102,22 @@ def test_roster_matches_the_site(demo_run, program_id):
     roster = expected["roster"]
     share = values["roster.img_share"]
     assert (share["total"], share["img"], share["us_canadian"], share["unknown"]) == (
-        roster["residents"], roster["img"], roster["us_canadian"], roster["unknown"])
-    for key, indicator in (("by_pgy", "roster.img_share_by_pgy"),
-                           ("by_class_year", "roster.img_share_by_class_year")):
+        roster["residents"],
+        roster["img"],
+        roster["us_canadian"],
+        roster["unknown"],
+    )
+    for key, indicator in (
+        ("by_pgy", "roster.img_share_by_pgy"),
+        ("by_class_year", "roster.img_share_by_class_year"),
+    ):
         if key in roster:
             got = {k: {"total": v["total"], "img": v["img"]} for k, v in values[indicator].items()}
             assert got == roster[key]
 
     def people(rows):
         return sorted((r["name"], r["pgy"], r["class_year"], r["school_type"]) for r in rows)
+
     assert people(data["residents"]) == people(expected["residents"])
 
 
@@ -115,14 +128,18 @@ def test_robots_disallowed_pages_are_never_fetched(demo_run, program_id):
         assert path not in requested.get(program_id, set())
 
 
-@pytest.mark.parametrize("program_id", sorted(p for p, e in EXPECTED.items()
-                                              if e.get("broken_links") or e.get("redirects")))
+@pytest.mark.parametrize(
+    "program_id",
+    sorted(p for p, e in EXPECTED.items() if e.get("broken_links") or e.get("redirects")),
+)
 def test_broken_links_are_recorded_failures_and_redirects_are_followed(demo_run, program_id):
     db, run_id, requested = demo_run
     with db.session() as session:
-        rows = session.execute(select(Page.url, Capture.error, Capture.http_status)
-                               .join(Capture, Capture.page_id == Page.id)
-                               .where(Page.program_id == program_id, Capture.run_id == run_id)).all()
+        rows = session.execute(
+            select(Page.url, Capture.error, Capture.http_status)
+            .join(Capture, Capture.page_id == Page.id)
+            .where(Page.program_id == program_id, Capture.run_id == run_id)
+        ).all()
     by_path = {urlparse(url).path: (error, status) for url, error, status in rows}
     for path in EXPECTED[program_id].get("broken_links", []):
         assert by_path[path] == ("http_404", 404)
@@ -133,11 +150,16 @@ def test_broken_links_are_recorded_failures_and_redirects_are_followed(demo_run,
 
 def test_show_prints_the_quotes_behind_the_values(demo_run):
     db, _, _ = demo_run
-    program_id = next(p for p, e in EXPECTED.items() if any(k.startswith("visa.")
-                                                             for k in e["indicators"]))
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "--db", db.url, "show",
-                             program_id], capture_output=True, text=True, timeout=120,
-                            env={"COLUMNS": "400", "PATH": ""})
+    program_id = next(
+        p for p, e in EXPECTED.items() if any(k.startswith("visa.") for k in e["indicators"])
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "--db", db.url, "show", program_id],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "400", "PATH": ""},
+    )
     assert result.returncode == 0, result.stderr
     with db.session() as session:
         values = queries.program_values(session, program_id)["values"]

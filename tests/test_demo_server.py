@@ -9,8 +9,10 @@ from crawler.demo_server import DemoServer
 
 @pytest.fixture
 def tiny_sites(tmp_path: Path) -> Path:
-    for site, body in (("one", 'link to <a href="{{site:two}}/x.html">two</a> on {{host:two}}'),
-                       ("two", "hello from two")):
+    for site, body in (
+        ("one", 'link to <a href="{{site:two}}/x.html">two</a> on {{host:two}}'),
+        ("two", "hello from two"),
+    ):
         root = tmp_path / site / "site"
         root.mkdir(parents=True)
         (root / "index.html").write_text(f"<p>{body}</p>")
@@ -24,6 +26,7 @@ def fetch(url: str) -> tuple[int, str, str]:
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
+
     opener = urllib.request.build_opener(NoRedirect)
     try:
         with opener.open(url, timeout=5) as response:
@@ -34,7 +37,9 @@ def fetch(url: str) -> tuple[int, str, str]:
 
 def test_each_site_has_its_own_loopback_host_and_placeholders_resolve(tiny_sites):
     with DemoServer(tiny_sites) as server:
-        assert len(set(server.hosts())) == 2 and all(h.startswith("127.0.0.") for h in server.hosts())
+        assert len(set(server.hosts())) == 2 and all(
+            h.startswith("127.0.0.") for h in server.hosts()
+        )
         status, body, _ = fetch(server.url("one") + "/")
         assert status == 200
         assert f'href="{server.url("two")}/x.html"' in body and server.sites["two"].host in body

@@ -27,26 +27,37 @@ def test_csv_rows_become_programs(tmp_path):
     assert beta.state == "TX" and beta.active is True and beta.render_mode == "auto"
 
 
-@pytest.mark.parametrize("bad_row, message", [
-    ("gamma,Gamma,,,,,not-a-url,,,true", "line 4: website 'not-a-url' is not an http(s) URL"),
-    ("gamma,Gamma,,,,Texas,https://g.org/,,,true", "line 4: state 'Texas' must be a 2-letter code"),
-    ("gamma,Gamma,,,,,https://g.org/,,fast,true", "line 4: render_mode 'fast'"),
-    ("alpha-im,Again,,,,,https://g.org/,,,true", "line 4: id 'alpha-im' already used on"),
-    (",Gamma,,,,,https://g.org/,,,true", "line 4: 'id' is required"),
-    ("gamma,Gamma,,,,,https://g.org/,,,maybe", "line 4: active 'maybe' must be true or false"),
-    ("gamma,Gamma,https://g.org/", "line 4: fewer fields than the header has"),
-])
+@pytest.mark.parametrize(
+    "bad_row, message",
+    [
+        ("gamma,Gamma,,,,,not-a-url,,,true", "line 4: website 'not-a-url' is not an http(s) URL"),
+        (
+            "gamma,Gamma,,,,Texas,https://g.org/,,,true",
+            "line 4: state 'Texas' must be a 2-letter code",
+        ),
+        ("gamma,Gamma,,,,,https://g.org/,,fast,true", "line 4: render_mode 'fast'"),
+        ("alpha-im,Again,,,,,https://g.org/,,,true", "line 4: id 'alpha-im' already used on"),
+        (",Gamma,,,,,https://g.org/,,,true", "line 4: 'id' is required"),
+        ("gamma,Gamma,,,,,https://g.org/,,,maybe", "line 4: active 'maybe' must be true or false"),
+        ("gamma,Gamma,https://g.org/", "line 4: fewer fields than the header has"),
+    ],
+)
 def test_malformed_csv_names_the_line(tmp_path, bad_row, message):
     with pytest.raises(ProgramListError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_program_list(write(tmp_path, "p.csv", GOOD + bad_row + "\n"))
 
 
 def test_yaml_list_and_its_errors(tmp_path):
-    good = write(tmp_path, "p.yaml", "programs:\n  - id: a\n    name: A\n    website: https://a.org/\n"
-                 "  - id: b\n    name: B\n    website: https://b.org/\n    active: false\n")
+    good = write(
+        tmp_path,
+        "p.yaml",
+        "programs:\n  - id: a\n    name: A\n    website: https://a.org/\n"
+        "  - id: b\n    name: B\n    website: https://b.org/\n    active: false\n",
+    )
     assert [(p.id, p.active) for p in parse_program_list(good)] == [("a", True), ("b", False)]
-    bad = write(tmp_path, "bad.yaml", "- id: a\n  name: A\n  website: https://a.org/\n- id: b\n"
-                "  name: B\n")
+    bad = write(
+        tmp_path, "bad.yaml", "- id: a\n  name: A\n  website: https://a.org/\n- id: b\n  name: B\n"
+    )
     with pytest.raises(ProgramListError, match=r"bad.yaml line 4: 'website' is required"):
         parse_program_list(bad)
     broken = write(tmp_path, "broken.yaml", "- id: a\n  name: [unclosed\n")

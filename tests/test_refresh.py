@@ -5,6 +5,7 @@ from crawler.orchestrate import CrawlOptions, run_cycle
 from crawler.refresh import MAX_HOURS, MIN_HOURS, is_due, next_interval
 from db import queries
 from db.models import utcnow
+
 from test_crawl import register
 from test_cycles import write_site
 
@@ -26,19 +27,25 @@ def test_roster_visa_and_eligibility_pages_are_always_due():
 
 
 def test_stable_pages_are_skipped_until_due_and_visa_pages_every_cycle(db, tmp_path):
-    site = write_site(tmp_path / "sites", {
-        "index.html": '<title>Home</title><p>Hello.</p><a href="/research.html">Research</a>'
-                      ' <a href="/visa.html">Visa</a>',
-        "research.html": "<title>Research</title><p>Our labs study sleep.</p>",
-        "visa.html": "<title>Visa</title><p>We sponsor J-1 visas only.</p>",
-    })
+    site = write_site(
+        tmp_path / "sites",
+        {
+            "index.html": '<title>Home</title><p>Hello.</p><a href="/research.html">Research</a>'
+            ' <a href="/visa.html">Visa</a>',
+            "research.html": "<title>Research</title><p>Our labs study sleep.</p>",
+            "visa.html": "<title>Visa</title><p>We sponsor J-1 visas only.</p>",
+        },
+    )
     data_dir = tmp_path / "data"
     with DemoServer(site) as server:
         register(db, server)
 
         def cycle(hours_later: float) -> dict:
-            options = CrawlOptions(download_delay=0.05, allow_private_hosts=tuple(server.hosts()),
-                                   now=utcnow() + timedelta(hours=hours_later))
+            options = CrawlOptions(
+                download_delay=0.05,
+                allow_private_hosts=tuple(server.hosts()),
+                now=utcnow() + timedelta(hours=hours_later),
+            )
             with db.session() as session:
                 return queries.run_summary(session, run_cycle(db, data_dir, options))["report"]
 

@@ -3,8 +3,12 @@ from normalizers.resolve import resolve_values, roster_aggregates
 
 
 def resolve(*items):
-    return resolve_values([(indicator, value, confidence, f"src{i}")
-                           for i, (indicator, value, confidence) in enumerate(items)])
+    return resolve_values(
+        [
+            (indicator, value, confidence, f"src{i}")
+            for i, (indicator, value, confidence) in enumerate(items)
+        ]
+    )
 
 
 def test_agreeing_findings_give_one_value_with_all_sources():
@@ -14,8 +18,11 @@ def test_agreeing_findings_give_one_value_with_all_sources():
 
 
 def test_a_condition_refines_a_yes():
-    out = resolve(("visa.h1b", "yes", 0.9), ("visa.h1b", "conditional", 0.85),
-                  ("visa.h1b_conditions", ["step3_required"], 0.85))
+    out = resolve(
+        ("visa.h1b", "yes", 0.9),
+        ("visa.h1b", "conditional", 0.85),
+        ("visa.h1b_conditions", ["step3_required"], 0.85),
+    )
     assert out["visa.h1b"].value == "conditional" and out["visa.h1b"].status == "auto"
     assert out["visa.h1b_conditions"].value == ["step3_required"]
 
@@ -32,21 +39,34 @@ def test_conditions_without_a_conditional_h1b_are_dropped():
 
 
 def resident(name, school_type, pgy=None, chief=False, country=None):
-    return ResidentRecord(name=name, evidence=Evidence(name, 0, len(name)), pgy=pgy,
-                          school_type=school_type, chief=chief, country=country)
+    return ResidentRecord(
+        name=name,
+        evidence=Evidence(name, 0, len(name)),
+        pgy=pgy,
+        school_type=school_type,
+        chief=chief,
+        country=country,
+    )
 
 
 def test_roster_aggregates_count_img_share_overall_and_by_pgy():
-    out = roster_aggregates([
-        resident("A", "IMG_OTHER", "PGY-1", country="India"),
-        resident("B", "US_MD", "PGY-1"),
-        resident("C", "IMG_CARIBBEAN", "PGY-2", chief=True, country="Grenada"),
-        resident("D", "UNKNOWN", "PGY-2"),
-        resident("a", "IMG_OTHER", "PGY-1", country="India"),  # same person listed twice
-    ])
+    out = roster_aggregates(
+        [
+            resident("A", "IMG_OTHER", "PGY-1", country="India"),
+            resident("B", "US_MD", "PGY-1"),
+            resident("C", "IMG_CARIBBEAN", "PGY-2", chief=True, country="Grenada"),
+            resident("D", "UNKNOWN", "PGY-2"),
+            resident("a", "IMG_OTHER", "PGY-1", country="India"),  # same person listed twice
+        ]
+    )
     assert out["roster.resident_count"] == 4
-    assert out["roster.img_share"] == {"img": 2, "us_canadian": 1, "unknown": 1, "total": 4,
-                                       "share": 0.667}
+    assert out["roster.img_share"] == {
+        "img": 2,
+        "us_canadian": 1,
+        "unknown": 1,
+        "total": 4,
+        "share": 0.667,
+    }
     assert out["roster.img_share_by_pgy"]["PGY-1"] == {"total": 2, "img": 1, "share": 0.5}
     assert out["roster.img_share_by_pgy"]["PGY-2"] == {"total": 2, "img": 1, "share": 1.0}
     assert out["roster.caribbean_share"]["caribbean"] == 1

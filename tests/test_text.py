@@ -15,7 +15,7 @@ PAGE = """<html><head><title>Visas</title><script>var x = "We sponsor H-1B";</sc
 def test_offsets_point_at_the_quoted_text():
     doc = html_to_document(PAGE)
     for block in doc.blocks:
-        assert doc.text[block.start:block.end] == doc.block_text(block)
+        assert doc.text[block.start : block.end] == doc.block_text(block)
     start = doc.text.index("We do not sponsor")
     assert doc.block_at(start).locator == "body > p:nth-of-type(1)"
 

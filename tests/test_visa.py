@@ -11,26 +11,39 @@ def values(html: str) -> dict:
     return out
 
 
-@pytest.mark.parametrize("html, expected", [
-    ("<p>We sponsor J-1 visas through ECFMG. We do not sponsor H-1B visas.</p>",
-     {"visa.j1": ["yes"], "visa.h1b": ["no"]}),
-    ("<p>The program sponsors J1 visas only.</p>", {"visa.j1": ["yes"], "visa.h1b": ["no"]}),
-    ("<p>Visa sponsorship: J-1 (ECFMG) only.</p>", {"visa.j1": ["yes"], "visa.h1b": ["no"]}),
-    ("<p>We sponsor both J-1 and H1B visas.</p>", {"visa.j1": ["yes"], "visa.h1b": ["yes"]}),
-    ("<p>We accept J-1 visa holders but we do not sponsor H1-B.</p>",
-     {"visa.j1": ["yes"], "visa.h1b": ["no"]}),
-    ("<p>We are unable to sponsor visas at this time.</p>",
-     {"visa.j1": ["no"], "visa.h1b": ["no"]}),
-    ("<p>Only US citizens and permanent residents are eligible.</p>",
-     {"visa.citizens_only": [True], "visa.j1": ["no"], "visa.h1b": ["no"]}),
-])
+@pytest.mark.parametrize(
+    "html, expected",
+    [
+        (
+            "<p>We sponsor J-1 visas through ECFMG. We do not sponsor H-1B visas.</p>",
+            {"visa.j1": ["yes"], "visa.h1b": ["no"]},
+        ),
+        ("<p>The program sponsors J1 visas only.</p>", {"visa.j1": ["yes"], "visa.h1b": ["no"]}),
+        ("<p>Visa sponsorship: J-1 (ECFMG) only.</p>", {"visa.j1": ["yes"], "visa.h1b": ["no"]}),
+        ("<p>We sponsor both J-1 and H1B visas.</p>", {"visa.j1": ["yes"], "visa.h1b": ["yes"]}),
+        (
+            "<p>We accept J-1 visa holders but we do not sponsor H1-B.</p>",
+            {"visa.j1": ["yes"], "visa.h1b": ["no"]},
+        ),
+        (
+            "<p>We are unable to sponsor visas at this time.</p>",
+            {"visa.j1": ["no"], "visa.h1b": ["no"]},
+        ),
+        (
+            "<p>Only US citizens and permanent residents are eligible.</p>",
+            {"visa.citizens_only": [True], "visa.j1": ["no"], "visa.h1b": ["no"]},
+        ),
+    ],
+)
 def test_statements(html, expected):
     assert values(html) == expected
 
 
 def test_h1b_conditions_are_carried_with_the_conditional_value():
-    found = values("<p>H-1B sponsorship is considered case by case for applicants who have "
-                   "passed USMLE Step 3 before the rank list deadline.</p>")
+    found = values(
+        "<p>H-1B sponsorship is considered case by case for applicants who have "
+        "passed USMLE Step 3 before the rank list deadline.</p>"
+    )
     assert found["visa.h1b"] == ["conditional"]
     assert found["visa.h1b_conditions"] == [["step3_required", "case_by_case"]]
 
@@ -42,7 +55,8 @@ def test_green_card_statement_says_nothing_about_visas():
 def test_faq_answer_takes_its_subject_from_the_question():
     assert values("<h3>Do you sponsor H-1B visas?</h3><p>No.</p>") == {"visa.h1b": ["no"]}
     assert values("<h3>Do you sponsor J-1 visas?</h3><p>Yes, through ECFMG.</p>") == {
-        "visa.j1": ["yes"]}
+        "visa.j1": ["yes"]
+    }
 
 
 def test_question_without_answer_is_not_a_statement():
@@ -57,5 +71,5 @@ def test_evidence_is_the_exact_sentence():
     doc = html_to_document("<p>Intro text here. We do not sponsor H-1B visas. Contact us.</p>")
     (finding,) = extract_visa(doc)
     assert finding.evidence.quote == "We do not sponsor H-1B visas."
-    assert doc.text[finding.evidence.start:finding.evidence.end] == finding.evidence.quote
+    assert doc.text[finding.evidence.start : finding.evidence.end] == finding.evidence.quote
     assert finding.extractor.startswith("visa@")
