@@ -59,7 +59,7 @@ NO_ATTEMPT_LIMIT = re.compile(
 YOG = re.compile(
     rf"\bwithin (?:the (?:last|past) )?{NUM} years? (?:of|from|since|after) (?:your |their )?"
     rf"(?:medical school )?graduat"
-    rf"|\bgraduat\w* (?:with)?in (?:the )?(?:last|past|previous|prior) {NUM} years"
+    rf"|\bgraduat\w* (?:from (?:medical )?school )?(?:with)?in (?:the )?(?:last|past|previous|prior) {NUM} years"
     rf"|\b(?:no more than|not more than|less than|fewer than|at most|maximum of|up to) {NUM} "
     rf"years? (?:since|from|after|out of|post[- ]?) ?(?:medical school )?(?:graduation|graduating|school)"
     rf"|\b{NUM} years? or (?:less|fewer) (?:since|from|after|out of) (?:medical school )?graduat"

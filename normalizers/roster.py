@@ -23,9 +23,12 @@ from normalizers.schools import classify_school
 EXTRACTOR = "roster@1"
 
 LETTER = r"[^\W\d_]"
-NAME_WORD = rf"(?:{LETTER}[{LETTER[1:-1]}'’.-]*|{LETTER}\.)"
+# A name word: letters, with inner apostrophes or hyphens (O'Brien, Al-Sayed), or an initial.
+NAME_WORD = rf"(?:{LETTER}(?:{LETTER}|['’-](?={LETTER}))*\.?)"
 PARTICLES = r"(?:de|da|del|della|der|di|dos|du|el|al|bin|ibn|la|le|van|von|y|st\.?)"
-CREDENTIAL = r"(?:MD|M\.D\.|DO|D\.O\.|MBBS|M\.B\.B\.S\.|MBChB|MPH|PhD|MS|MSc|MBA|MHA|BDS)"
+CREDENTIAL = (
+    r"(?i:M\.?D\.?|D\.?O\.?|M\.?B\.?B\.?S\.?|MBB?Ch(?:B)?|MB ?BCh|MBChB|MPH|PhD|MSc?|MBA|MHA|BDS)"
+)
 PERSON_NAME = re.compile(
     rf"^(?:Dr\.?\s+)?((?:{NAME_WORD}\s+)(?:(?:{PARTICLES}|{NAME_WORD})\s+){{0,3}}{NAME_WORD})"
     rf"(?:,?\s+{CREDENTIAL}(?:\s*,\s*{CREDENTIAL})*)?\s*$"
@@ -75,6 +78,9 @@ BLOG_STYLE = re.compile(
     r"school at|received (?:her|his|their) (?:MD|M\.D\.|DO|MBBS|medical degree) from)\s+"
     r"(?:the\s+)?(?P<school>[^.;]+)"
 )
+
+# Where a school named in running text ends: "X and spent two years...", "X, where she..."
+BLOG_SCHOOL_END = re.compile(r",|\s+(?:and|where|before|after|with|in \d{4})\s")
 
 PGY = re.compile(r"\bpgy[\s-]?([1-7])\b", re.I)
 YEAR_WORDS = (
@@ -172,6 +178,8 @@ def person_name(text: str) -> str | None:
     if not match:
         return None
     name = match.group(1)
+    if SCHOOLISH.search(name):
+        return None  # "Universidad Nacional Autónoma de México" is a school, not a person
     words = [w.strip(".,").lower() for w in name.split()]
     if any(w in NOT_NAME_WORDS for w in words):
         return None
@@ -206,7 +214,11 @@ def _table_columns(cells: tuple[str, ...]) -> dict[str, int] | None:
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
         low = cell.lower()
-        if "name" in low and "school" not in low and "name" not in columns:
+        if (
+            re.search(r"name|resident|physician|intern\b", low)
+            and "school" not in low
+            and "name" not in columns
+        ):
             columns["name"] = index
         elif re.search(
             r"medical school|school|medical education|md|university", low
@@ -301,7 +313,7 @@ def _line(state: _State, block: Block, text: str) -> None:
             _record(
                 state.doc,
                 blog.group("name"),
-                blog.group("school"),
+                BLOG_SCHOOL_END.split(blog.group("school"), maxsplit=1)[0],
                 block.start,
                 block.end,
                 state.group,
@@ -331,9 +343,12 @@ def extract_residents(doc: Document) -> list[ResidentRecord]:
             continue
         text = doc.block_text(block)
         is_heading = block.kind == "heading"
-        if is_heading or (
-            len(text) < 40 and (CLASS_OF.search(text) or PGY.fullmatch(text.strip()))
-        ):
+        year_line = len(text) < 40 and bool(CLASS_OF.search(text) or PGY.fullmatch(text.strip()))
+        if year_line and not is_heading and state.pending is not None:
+            # "PGY-2" inside a person's card: that person's year, not a new section.
+            state.pending.group = _year_cell(text, state.pending.group)
+            continue
+        if is_heading or year_line:
             group = _group_for_heading(text, block.level or 6)
             if group is not None:
                 state.close()

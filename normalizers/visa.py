@@ -148,14 +148,16 @@ def extract_visa(doc: Document) -> list[Finding]:
     for index, sentence in enumerate(items):
         if sentence.is_question:
             types = _types(sentence.norm)
-            if not types and GENERIC_VISA.search(sentence.norm):
+            generic = not types and bool(GENERIC_VISA.search(sentence.norm))
+            if generic:
                 types = {"visa.j1", "visa.h1b"}
             answer = items[index + 1] if index + 1 < len(items) else None
             # An FAQ answer "No." / "Yes, ..." takes its subject from the question; an answer
             # naming visas itself is read on its own, and a blank answer says nothing.
             if types and answer and not answer.is_question and not _types(answer.norm):
                 match = YES_NO_ANSWER.match(answer.norm)
-                if match:
+                # "Do you sponsor visas? Yes." does not say which: only a "no" covers both.
+                if match and not (generic and match.group(1) == "yes"):
                     out.verdict(
                         types,
                         f"{sentence.norm} {answer.norm}",

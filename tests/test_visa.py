@@ -73,3 +73,11 @@ def test_evidence_is_the_exact_sentence():
     assert finding.evidence.quote == "We do not sponsor H-1B visas."
     assert doc.text[finding.evidence.start : finding.evidence.end] == finding.evidence.quote
     assert finding.extractor.startswith("visa@")
+
+
+def test_a_yes_to_a_question_about_visas_in_general_does_not_say_which():
+    assert values("<h3>Do you sponsor visas?</h3><p>Yes.</p>") == {}
+    assert values("<h3>Do you sponsor visas?</h3><p>No.</p>") == {
+        "visa.j1": ["no"],
+        "visa.h1b": ["no"],
+    }
