@@ -41,7 +41,8 @@ programs_app = typer.Typer(help="Register and list programs.", no_args_is_help=T
 app.add_typer(programs_app, name="programs")
 runs_app = typer.Typer(help="Runs and their reports.")
 app.add_typer(runs_app, name="runs")
-console = Console()
+# Piped or logged output gets a wide fixed width, so summary tables are not folded.
+console = Console() if Console().is_terminal else Console(width=200)
 err_console = Console(stderr=True)
 
 DEMO_PROGRAMS = DEFAULT_SITES_DIR.parent / "programs.csv"
