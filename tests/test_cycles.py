@@ -246,3 +246,38 @@ def test_sigterm_ends_the_cycle_cleanly_as_partial(tmp_path):
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=120)
     assert runs_in(data_dir) == [(1, "partial")]
+
+
+def test_demo_sites_one_page_changed_gives_exactly_its_change_events(db, tmp_path):
+    """Over all demo programs: one GME policy page changes, two values change, nothing else."""
+    import shutil
+
+    from crawler.cli import DEMO_PROGRAMS
+    from crawler.demo_server import DEFAULT_SITES_DIR
+    from crawler.programs_io import import_programs, parse_program_list
+
+    sites = tmp_path / "sites"
+    shutil.copytree(DEFAULT_SITES_DIR, sites)
+    data_dir = tmp_path / "data"
+    with DemoServer(sites) as server:
+        import_programs(db, parse_program_list(DEMO_PROGRAMS, server.substitute(DEMO_PROGRAMS.read_text())))
+        options = CrawlOptions(download_delay=0.05, allow_private_hosts=tuple(server.hosts()))
+        first = run_cycle(db, data_dir, options)
+        blobs = CaptureStore(data_dir).count()
+        unchanged = run_cycle(db, data_dir, options)
+        assert CaptureStore(data_dir).count() == blobs  # the quiet cycle stored no new body
+        policy = sites / "northgate-gme" / "site" / "visas.html"
+        policy.write_text(policy.read_text().replace(
+            "H-1B sponsorship is considered on a case-by-case basis and only for applicants who "
+            "have passed USMLE Step 3 before the rank order list deadline.",
+            "As of this year the university no longer sponsors H-1B visas."))
+        changed = run_cycle(db, data_dir, options)
+    with db.session() as session:
+        quiet = queries.run_summary(session, unchanged)["report"]
+        events = queries.changes_since(session, run_id=unchanged)
+    assert quiet["changes"] == 0 and quiet["pages_unchanged"] / quiet["pages_fetched"] >= 0.95
+    assert first < unchanged < changed
+    assert [(e["run_id"], e["program_id"], e["indicator"], e["old"], e["new"]) for e in events] == [
+        (changed, "northgate-im", "visa.h1b", "conditional", "no"),
+        (changed, "northgate-im", "visa.h1b_conditions", ["step3_required", "case_by_case"], None),
+    ]
