@@ -47,6 +47,7 @@ def one_pair(server: DemoServer, delay: float) -> list[dict]:
                     "bytes": scrapy.get("downloader/response_bytes", 0),
                     "unchanged": report["pages_unchanged"],
                     "fetched": report["pages_fetched"],
+                    "not_due": report["pages_not_due"],
                     "new_findings": stats["normalize"]["findings"],
                 }
             )
