@@ -46,6 +46,20 @@ console = Console() if Console().is_terminal else Console(width=200)
 err_console = Console(stderr=True)
 
 DEMO_PROGRAMS = DEFAULT_SITES_DIR.parent / "programs.csv"
+EXPORT_COLUMNS = (
+    "program_id",
+    "program_name",
+    "specialty",
+    "state",
+    "indicator",
+    "value",
+    "status",
+    "confidence",
+    "quote",
+    "url",
+    "fetched_at",
+    "extractor",
+)
 SUPPORT_COLUMNS = (
     ("mentorship.formal", "mentor"),
     ("mentorship.img_specific", "IMG mentor"),
@@ -457,6 +471,65 @@ def demo(
     console.print(f"\nexplore: imgcrawl --data-dir {demo_dir} show {records[0].id}")
     if summary["status"] != "completed":
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    api_token: Annotated[
+        str | None,
+        typer.Option(envvar="IMGCRAWL_API_TOKEN", help="Require 'Authorization: Bearer TOKEN'."),
+    ] = None,
+    hide_names: Annotated[
+        bool, typer.Option("--hide-names", help="Leave residents' names out of API responses.")
+    ] = False,
+) -> None:
+    """Serve the read-only JSON API under /api (OpenAPI at /openapi.json).
+
+    Example: imgcrawl serve --port 8000
+    """
+    import uvicorn
+
+    from web.api import create_app
+
+    api = create_app(database_url(ctx.obj.db_url, ctx.obj.data), api_token, hide_names)
+    uvicorn.run(api, host=host, port=port, log_level="info")
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format_: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "jsonl",
+    indicator: Annotated[
+        list[str] | None, typer.Option(help="Only this indicator; repeat for several.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+) -> None:
+    """Export current values, one row per program and indicator, with their evidence.
+
+    Example: imgcrawl export --format csv --indicator visa.h1b --output h1b.csv
+    """
+    if format_ not in ("csv", "jsonl"):
+        raise UsageError(f"--format {format_!r}: use csv or jsonl")
+    with ctx.obj.database().session() as session:
+        rows = queries.indicator_rows(session, indicator)
+    handle = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        if format_ == "jsonl":
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            import csv
+
+            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({**row, "value": json.dumps(row["value"], ensure_ascii=False)})
+    finally:
+        if output:
+            handle.close()
 
 
 @app.command("db-upgrade")

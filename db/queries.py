@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -199,4 +200,151 @@ def changes_since(
             "at": _iso(c.created_at),
         }
         for c in session.scalars(query)
+    ]
+
+
+SORTS = ("id", "name", "state", "specialty", "updated_at")
+
+
+def _value_text(value: Any) -> str:
+    """A JSON value as stored text, for comparisons that work on SQLite and PostgreSQL."""
+    return json.dumps(value)
+
+
+def find_programs(
+    session: Session,
+    *,
+    specialty: str | None = None,
+    state: str | None = None,
+    values: dict[str, Any] | None = None,
+    has: list[str] | None = None,
+    img_share_min: float | None = None,
+    img_share_max: float | None = None,
+    updated_since: datetime | None = None,
+    sort: str = "id",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Programs matching every filter: (total, one page of summaries), in a stable order."""
+    query = select(Program.id)
+    if specialty:
+        query = query.where(func.lower(Program.specialty) == specialty.lower())
+    if state:
+        query = query.where(Program.state == state.upper())
+    for indicator, value in (values or {}).items():
+        query = query.where(
+            Program.id.in_(
+                select(ProgramIndicator.program_id).where(
+                    ProgramIndicator.indicator == indicator,
+                    cast(ProgramIndicator.value, String) == _value_text(value),
+                )
+            )
+        )
+    for indicator in has or ():
+        query = query.where(
+            Program.id.in_(
+                select(ProgramIndicator.program_id).where(ProgramIndicator.indicator == indicator)
+            )
+        )
+    if updated_since is not None:
+        query = query.where(
+            Program.id.in_(
+                select(ProgramIndicator.program_id).where(
+                    ProgramIndicator.updated_at >= updated_since
+                )
+            )
+        )
+    if img_share_min is not None or img_share_max is not None:
+        low = img_share_min if img_share_min is not None else 0.0
+        high = img_share_max if img_share_max is not None else 1.0
+        shares = session.execute(
+            select(ProgramIndicator.program_id, ProgramIndicator.value).where(
+                ProgramIndicator.indicator == "roster.img_share"
+            )
+        )
+        # The share lives inside a JSON object; 5,000 small rows are cheaper to read than
+        # to query portably across SQLite and PostgreSQL JSON dialects.
+        matching = [
+            pid
+            for pid, value in shares
+            if value.get("share") is not None and low <= value["share"] <= high
+        ]
+        query = query.where(Program.id.in_(matching))
+    ids = query.subquery()
+    total = session.scalar(select(func.count()).select_from(ids))
+    order = getattr(Program, sort if sort in SORTS else "id")
+    page = session.scalars(
+        select(Program)
+        .where(Program.id.in_(select(ids.c.id)))
+        .order_by(order, Program.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    current: dict[str, dict[str, Any]] = {p.id: {} for p in page}
+    for program_id, indicator, value in session.execute(
+        select(
+            ProgramIndicator.program_id, ProgramIndicator.indicator, ProgramIndicator.value
+        ).where(ProgramIndicator.program_id.in_(list(current)))
+    ):
+        current[program_id][indicator] = value
+    return total, [
+        {
+            "id": p.id,
+            "name": p.name,
+            "institution": p.institution,
+            "specialty": p.specialty,
+            "city": p.city,
+            "state": p.state,
+            "website": p.website,
+            "values": current[p.id],
+        }
+        for p in page
+    ]
+
+
+def program_history(session: Session, program_id: str) -> list[dict[str, Any]]:
+    """Every change of the program's values, oldest first."""
+    return [
+        {
+            "id": c.id,
+            "run_id": c.run_id,
+            "indicator": c.indicator,
+            "old": c.old_value,
+            "new": c.new_value,
+            "at": _iso(c.created_at),
+        }
+        for c in session.scalars(
+            select(ChangeEvent).where(ChangeEvent.program_id == program_id).order_by(ChangeEvent.id)
+        )
+    ]
+
+
+def indicator_rows(session: Session, indicators: list[str] | None = None) -> list[dict[str, Any]]:
+    """One row per (program, current indicator) with its evidence: the export format."""
+    query = (
+        select(Program, ProgramIndicator, Finding, Capture, Page)
+        .join(ProgramIndicator, ProgramIndicator.program_id == Program.id)
+        .outerjoin(Finding, Finding.id == ProgramIndicator.source_finding_id)
+        .outerjoin(Capture, Capture.id == Finding.capture_id)
+        .outerjoin(Page, Page.id == Capture.page_id)
+        .order_by(Program.id, ProgramIndicator.indicator)
+    )
+    if indicators:
+        query = query.where(ProgramIndicator.indicator.in_(indicators))
+    return [
+        {
+            "program_id": program.id,
+            "program_name": program.name,
+            "specialty": program.specialty,
+            "state": program.state,
+            "indicator": row.indicator,
+            "value": row.value,
+            "status": row.status,
+            "confidence": row.confidence,
+            "quote": finding.quote if finding else None,
+            "url": page.url if page else None,
+            "fetched_at": _iso(capture.fetched_at) if capture else None,
+            "extractor": finding.extractor if finding else None,
+        }
+        for program, row, finding, capture, page in session.execute(query)
     ]

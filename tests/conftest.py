@@ -10,7 +10,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from urllib.parse import urlparse  # noqa: E402
+
+from crawler.cli import DEMO_PROGRAMS  # noqa: E402
 from crawler.demo_server import DemoServer  # noqa: E402
+from crawler.orchestrate import CrawlOptions, run_cycle  # noqa: E402
+from crawler.programs_io import import_programs, parse_program_list  # noqa: E402
 from db.session import Database  # noqa: E402
 
 import pg_server  # noqa: E402
@@ -64,3 +69,28 @@ def db(db_url):
 def demo_server():
     with DemoServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def demo_run(request, demo_server, tmp_path_factory):
+    """The demo crawl on one backend: (database, run id, paths requested per site)."""
+    data_dir = tmp_path_factory.mktemp(f"demo-{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{data_dir / 'imgcrawl.sqlite3'}"
+    else:
+        url = _fresh_postgres_database(request.getfixturevalue("postgres_url"))
+    db = Database(url)
+    import_programs(
+        db, parse_program_list(DEMO_PROGRAMS, demo_server.substitute(DEMO_PROGRAMS.read_text()))
+    )
+    seen_before = len(demo_server.requests)
+    run_id = run_cycle(
+        db,
+        data_dir,
+        CrawlOptions(download_delay=0.05, allow_private_hosts=tuple(demo_server.hosts())),
+    )
+    requested: dict[str, set[str]] = {}
+    for site, _method, path in demo_server.requests[seen_before:]:
+        requested.setdefault(site, set()).add(urlparse(path).path)
+    yield db, run_id, requested
+    db.dispose()

@@ -260,17 +260,22 @@ def test_demo_sites_one_page_changed_gives_exactly_its_change_events(db, tmp_pat
     shutil.copytree(DEFAULT_SITES_DIR, sites)
     data_dir = tmp_path / "data"
     with DemoServer(sites) as server:
-        import_programs(db, parse_program_list(DEMO_PROGRAMS, server.substitute(DEMO_PROGRAMS.read_text())))
+        import_programs(
+            db, parse_program_list(DEMO_PROGRAMS, server.substitute(DEMO_PROGRAMS.read_text()))
+        )
         options = CrawlOptions(download_delay=0.05, allow_private_hosts=tuple(server.hosts()))
         first = run_cycle(db, data_dir, options)
         blobs = CaptureStore(data_dir).count()
         unchanged = run_cycle(db, data_dir, options)
         assert CaptureStore(data_dir).count() == blobs  # the quiet cycle stored no new body
         policy = sites / "northgate-gme" / "site" / "visas.html"
-        policy.write_text(policy.read_text().replace(
-            "H-1B sponsorship is considered on a case-by-case basis and only for applicants who "
-            "have passed USMLE Step 3 before the rank order list deadline.",
-            "As of this year the university no longer sponsors H-1B visas."))
+        policy.write_text(
+            policy.read_text().replace(
+                "H-1B sponsorship is considered on a case-by-case basis and only for applicants who "
+                "have passed USMLE Step 3 before the rank order list deadline.",
+                "As of this year the university no longer sponsors H-1B visas.",
+            )
+        )
         changed = run_cycle(db, data_dir, options)
     with db.session() as session:
         quiet = queries.run_summary(session, unchanged)["report"]

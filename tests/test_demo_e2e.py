@@ -17,43 +17,13 @@ from sqlalchemy import select
 
 from crawler.cli import DEMO_PROGRAMS
 from crawler.demo_server import DEFAULT_SITES_DIR
-from crawler.orchestrate import CrawlOptions, run_cycle
-from crawler.programs_io import import_programs, parse_program_list
 from db import queries
 from db.models import Capture, Page
-from db.session import Database
 
 EXPECTED = {
     p.parent.name: json.loads(p.read_text())
     for p in sorted(DEFAULT_SITES_DIR.glob("*/expected.json"))
 }
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def demo_run(request, demo_server, tmp_path_factory):
-    """The demo crawl on one backend: (database, run id, paths requested per site)."""
-    data_dir = tmp_path_factory.mktemp(f"demo-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{data_dir / 'imgcrawl.sqlite3'}"
-    else:
-        from conftest import _fresh_postgres_database
-
-        url = _fresh_postgres_database(request.getfixturevalue("postgres_url"))
-    db = Database(url)
-    import_programs(
-        db, parse_program_list(DEMO_PROGRAMS, demo_server.substitute(DEMO_PROGRAMS.read_text()))
-    )
-    seen_before = len(demo_server.requests)
-    run_id = run_cycle(
-        db,
-        data_dir,
-        CrawlOptions(download_delay=0.05, allow_private_hosts=tuple(demo_server.hosts())),
-    )
-    requested: dict[str, set[str]] = {}
-    for site, _method, path in demo_server.requests[seen_before:]:
-        requested.setdefault(site, set()).add(urlparse(path).path)
-    yield db, run_id, requested
-    db.dispose()
 
 
 def test_there_are_enough_demo_programs():

@@ -1,0 +1,233 @@
+"""The read-only JSON API under /api (FastAPI), for downstream tools.
+
+Every response is described in the OpenAPI document at /openapi.json. When an API token is
+configured, every request needs `Authorization: Bearer TOKEN`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from db import queries
+from db.session import Database
+
+VisaValue = Literal["yes", "no", "conditional"]
+SortKey = Literal["id", "name", "state", "specialty", "updated_at"]
+JSONValue = Any
+
+
+class ProgramSummary(BaseModel):
+    id: str
+    name: str
+    institution: str | None
+    specialty: str | None
+    city: str | None
+    state: str | None
+    website: str
+    values: dict[str, JSONValue] = Field(description="current value per indicator")
+
+
+class ProgramPage(BaseModel):
+    total: int = Field(description="programs matching the filters, over all pages")
+    limit: int
+    offset: int
+    items: list[ProgramSummary]
+
+
+class Evidence(BaseModel):
+    quote: str
+    start: int
+    end: int
+    locator: str | None
+    url: str
+    fetched_at: str | None
+    extractor: str
+    capture_id: int
+    strictness: str | None
+    detail: dict[str, JSONValue] | None
+
+
+class CurrentValue(BaseModel):
+    value: JSONValue
+    status: str
+    confidence: float | None
+    conflicting_values: list[JSONValue] | None = None
+    evidence: Evidence | None = None
+
+
+class ResidentOut(BaseModel):
+    name: str | None
+    pgy: str | None
+    class_year: int | None
+    chief: bool
+    school: str | None
+    school_type: str
+    country: str | None
+    url: str
+
+
+class Change(BaseModel):
+    id: int
+    run_id: int | None
+    indicator: str
+    old: JSONValue = None
+    new: JSONValue = None
+    at: str | None
+    program_id: str | None = None
+
+
+class ProgramDetail(BaseModel):
+    id: str
+    name: str
+    institution: str | None
+    specialty: str | None
+    city: str | None
+    state: str | None
+    website: str
+    values: dict[str, CurrentValue]
+    residents: list[ResidentOut]
+    history: list[Change]
+
+
+class RunOut(BaseModel):
+    id: int
+    trigger: str
+    status: str
+    started_at: str | None
+    finished_at: str | None
+    pages_fetched: int | None = None
+    pages_unchanged: int | None = None
+    pages_failed: int | None = None
+    changes: int | None = None
+    duration_seconds: float | None = None
+
+
+class RunDetail(BaseModel):
+    id: int
+    trigger: str
+    status: str
+    started_at: str | None
+    finished_at: str | None
+    report: dict[str, JSONValue]
+
+
+def _session(request: Request) -> Iterator[Any]:
+    with request.app.state.db.session() as session:
+        yield session
+
+
+# Module level, so FastAPI can resolve it from the (postponed) annotations.
+DbSession = Annotated[Any, Depends(_session)]
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Compare times in UTC (a naive time is taken as UTC)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def create_app(db_url: str, api_token: str | None = None, hide_names: bool = False) -> FastAPI:
+    """The API over the database at DB_URL."""
+    db = Database(db_url)
+    app = FastAPI(
+        title="imgcrawl",
+        version="1",
+        description="Residency program facts for international medical graduates, "
+        "each current value with the evidence it came from.",
+    )
+    app.state.db = db
+
+    def authorized(request: Request) -> None:
+        if api_token is None:
+            return
+        given = request.headers.get("Authorization", "")
+        if not secrets.compare_digest(given, f"Bearer {api_token}"):
+            raise HTTPException(401, "a valid 'Authorization: Bearer TOKEN' header is required")
+
+    guarded = [Depends(authorized)]
+
+    @app.get("/api/programs", response_model=ProgramPage, dependencies=guarded)
+    def list_programs(
+        s: DbSession,
+        specialty: str | None = None,
+        state: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
+        visa_j1: Annotated[VisaValue | None, Query(alias="visa.j1")] = None,
+        visa_h1b: Annotated[VisaValue | None, Query(alias="visa.h1b")] = None,
+        img_share_min: Annotated[float | None, Query(ge=0, le=1)] = None,
+        img_share_max: Annotated[float | None, Query(ge=0, le=1)] = None,
+        has: Annotated[list[str] | None, Query(description="indicator that must exist")] = None,
+        updated_since: datetime | None = None,
+        sort: SortKey = "id",
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> dict[str, Any]:
+        """Programs with their current values; filters combine with AND; stable order."""
+        values = {k: v for k, v in (("visa.j1", visa_j1), ("visa.h1b", visa_h1b)) if v}
+        updated_since = _utc(updated_since)
+        total, items = queries.find_programs(
+            s,
+            specialty=specialty,
+            state=state,
+            values=values,
+            has=has,
+            img_share_min=img_share_min,
+            img_share_max=img_share_max,
+            updated_since=updated_since,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+    @app.get(
+        "/api/programs/{program_id}",
+        response_model=ProgramDetail,
+        dependencies=guarded,
+        responses={404: {"description": "no such program"}},
+    )
+    def get_program(s: DbSession, program_id: str) -> dict[str, Any]:
+        """One program: every current value with status and evidence, residents, history."""
+        try:
+            data = queries.program_values(s, program_id)
+        except queries.NotFound as missing:
+            raise HTTPException(404, str(missing)) from None
+        if hide_names:
+            data["residents"] = [{**r, "name": None} for r in data["residents"]]
+        data["history"] = queries.program_history(s, program_id)
+        return data
+
+    @app.get("/api/changes", response_model=list[Change], dependencies=guarded)
+    def list_changes(
+        s: DbSession,
+        since_run: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+        since: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Changes of current values after a run, or at/after a time (oldest first)."""
+        return queries.changes_since(s, since_run, _utc(since))
+
+    @app.get("/api/runs", response_model=list[RunOut], dependencies=guarded)
+    def list_runs(s: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict]:
+        """Runs, newest first, with headline figures."""
+        return queries.runs(s, limit)
+
+    @app.get(
+        "/api/runs/{run_id}",
+        response_model=RunDetail,
+        dependencies=guarded,
+        responses={404: {"description": "no such run"}},
+    )
+    def get_run(s: DbSession, run_id: Annotated[int, Path(ge=0, le=2**31 - 1)]) -> dict[str, Any]:
+        """One run with its full report."""
+        try:
+            return queries.run_summary(s, run_id)
+        except queries.NotFound as missing:
+            raise HTTPException(404, str(missing)) from None
+
+    return app
