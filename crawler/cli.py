@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
 import sys
 from dataclasses import dataclass
@@ -41,6 +43,8 @@ programs_app = typer.Typer(help="Register and list programs.", no_args_is_help=T
 app.add_typer(programs_app, name="programs")
 runs_app = typer.Typer(help="Runs and their reports.")
 app.add_typer(runs_app, name="runs")
+users_app = typer.Typer(help="Reviewer accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 # Piped or logged output gets a wide fixed width, so summary tables are not folded.
 console = Console() if Console().is_terminal else Console(width=200)
 err_console = Console(stderr=True)
@@ -494,8 +498,47 @@ def serve(
 
     from web.api import create_app
 
-    api = create_app(database_url(ctx.obj.db_url, ctx.obj.data), api_token, hide_names)
+    api = create_app(
+        database_url(ctx.obj.db_url, ctx.obj.data),
+        api_token,
+        hide_names,
+        ctx.obj.data,
+        secret_key(ctx.obj.data),
+    )
     uvicorn.run(api, host=host, port=port, log_level="info")
+
+
+def secret_key(data: Path) -> str:
+    """$IMGCRAWL_SECRET_KEY, else a random key kept (mode 0600) in the data directory."""
+    if os.environ.get("IMGCRAWL_SECRET_KEY"):
+        return os.environ["IMGCRAWL_SECRET_KEY"]
+    path = data / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a reviewer account (the password is prompted for, or read from stdin).
+
+    Example: imgcrawl users add alice
+    """
+    from web.auth import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    add_user(ctx.obj.database(), username, password)
+    console.print(f"added reviewer {username}")
 
 
 @app.command()

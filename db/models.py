@@ -235,3 +235,13 @@ class Lease(Base):
     holder: Mapped[str] = mapped_column(String(200))  # host:pid:uuid of the holder
     acquired_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+
+class User(Base):
+    """A reviewer account (created with `imgcrawl users add`)."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(300))  # scrypt, see web/auth.py
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)

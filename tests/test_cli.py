@@ -116,11 +116,12 @@ def test_malformed_program_list_names_the_line_and_imports_nothing(tmp_path):
 
 
 def test_every_command_is_documented_in_the_readme():
-    from crawler.cli import app, programs_app, runs_app
+    from crawler.cli import app, programs_app, runs_app, users_app
 
     readme = README.read_text()
     commands = [c.name or c.callback.__name__ for c in app.registered_commands]
     commands += [f"programs {c.name}" for c in programs_app.registered_commands]
     commands += ["runs"] + [f"runs {c.name}" for c in runs_app.registered_commands]
+    commands += [f"users {c.name}" for c in users_app.registered_commands]
     undocumented = [c for c in commands if not re.search(rf"`imgcrawl {c}\b", readme)]
     assert undocumented == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
@@ -133,8 +134,14 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def create_app(db_url: str, api_token: str | None = None, hide_names: bool = False) -> FastAPI:
-    """The API over the database at DB_URL."""
+def create_app(
+    db_url: str,
+    api_token: str | None = None,
+    hide_names: bool = False,
+    data_dir: FilePath | None = None,
+    secret_key: str | None = None,
+) -> FastAPI:
+    """The API over the database at DB_URL; with DATA_DIR and SECRET_KEY also the review UI."""
     db = Database(db_url)
     app = FastAPI(
         title="imgcrawl",
@@ -143,6 +150,20 @@ def create_app(db_url: str, api_token: str | None = None, hide_names: bool = Fal
         "each current value with the evidence it came from.",
     )
     app.state.db = db
+    if data_dir is not None and secret_key:
+        from starlette.middleware.sessions import SessionMiddleware
+
+        from crawler.capture_store import CaptureStore
+        from web.ui import review_router
+
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=secret_key,
+            same_site="strict",
+            session_cookie="imgcrawl_review",
+            max_age=12 * 3600,
+        )
+        app.include_router(review_router(CaptureStore(data_dir)))
 
     def authorized(request: Request) -> None:
         if api_token is None:
