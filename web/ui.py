@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from crawler.capture_store import CaptureStore
+from db import queries
 from db.models import Capture
 from normalizers.vocabulary import VocabularyError
 from web import reviews
@@ -128,6 +129,17 @@ def review_router(store: CaptureStore) -> APIRouter:
         except (reviews.ReviewError, VocabularyError) as bad:
             return _item_page(request, item_id, 422, str(bad))
         return RedirectResponse(f"/review/items/{item_id}", status_code=303)
+
+    @router.get("/programs/{program_id}")
+    def program_page(request: Request, program_id: str) -> Response:
+        if not _signed_in(request):
+            return _to_login()
+        with request.app.state.db.session() as session:
+            try:
+                program = queries.program_values(session, program_id)
+            except queries.NotFound as missing:
+                raise HTTPException(404, str(missing)) from None
+        return _render(request, "program.html", program=program)
 
     @router.get("/captures/{capture_id}")
     def archived_page(request: Request, capture_id: int) -> Response:
