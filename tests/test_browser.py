@@ -38,8 +38,8 @@ def browser():
 
 
 @pytest.fixture
-def served(request):
-    db, data_dir, _, _, _ = request.getfixturevalue("reviewed_site")
+def served(request, db):  # db: the backend parameter (SQLite, PostgreSQL)
+    _, data_dir, _, _, _ = request.getfixturevalue("reviewed_site")
     base, server = live_server.start(
         create_app(db.url, data_dir=data_dir, secret_key="browser-test")
     )
