@@ -32,7 +32,9 @@ from db import queries
 from db.models import CrawlRun, Program
 from db.session import Database
 from normalizers.extract import document_from, extract_contract
+from normalizers.vocabulary import VocabularyError
 from scheduler import ScheduleError
+from web.auth import AccountError
 
 app = typer.Typer(
     help="Crawl residency program websites and extract IMG facts with evidence.",
@@ -662,6 +664,8 @@ ONE_LINE_ERRORS = (
     DemoServerError,
     LeaseHeld,
     ScheduleError,
+    AccountError,
+    VocabularyError,
 )
 
 

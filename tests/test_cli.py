@@ -125,3 +125,28 @@ def test_every_command_is_documented_in_the_readme():
     commands += [f"users {c.name}" for c in users_app.registered_commands]
     undocumented = [c for c in commands if not re.search(rf"`imgcrawl {c}\b", readme)]
     assert undocumented == []
+
+
+def test_users_add_reads_the_password_from_stdin_and_refuses_duplicates(tmp_path):
+    def add(password: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "--data-dir",
+                str(tmp_path),
+                "users",
+                "add",
+                "alice",
+                "--password-stdin",
+            ],
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert add("a long enough password").returncode == 0
+    again = add("another long password")
+    assert (again.returncode, again.stderr.strip()) == (1, "error: user 'alice' already exists")
