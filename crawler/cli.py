@@ -474,7 +474,11 @@ def demo(
     console.print(_report_table(summary))
     with demo_ctx.database().session() as session:
         console.print(_summary_table(queries.program_summaries(session)))
-    console.print(f"\nexplore: imgcrawl --data-dir {demo_dir} show {records[0].id}")
+    console.print(
+        f"\nexplore: imgcrawl --data-dir {demo_dir} show {records[0].id}\n"
+        f"serve:   imgcrawl --data-dir {demo_dir} users add YOU && "
+        f"imgcrawl --data-dir {demo_dir} serve   (then open /review)"
+    )
     if summary["status"] != "completed":
         raise typer.Exit(1)
 

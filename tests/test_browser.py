@@ -65,7 +65,8 @@ def test_sign_in_confirm_correct_and_see_both_in_the_program_page_and_api(browse
     page.fill("input[name=note]", "only for the research track")
     page.click("button:text-is('Correct')")
     assert "only for the research track" in page.inner_text("main")
-    page.click("h1 a")
+    page.click("text=Programs")
+    page.click("text=Alpha IM")
     assert page.inner_text("tr[id='visa.h1b'] .status") == "confirmed"
     assert page.inner_text("tr[id='visa.j1'] .status") == "corrected"
     assert page.inner_text("tr[id='visa.j1'] .value") == '"conditional"'

@@ -130,6 +130,14 @@ def review_router(store: CaptureStore) -> APIRouter:
             return _item_page(request, item_id, 422, str(bad))
         return RedirectResponse(f"/review/items/{item_id}", status_code=303)
 
+    @router.get("/programs")
+    def programs_page(request: Request) -> Response:
+        if not _signed_in(request):
+            return _to_login()
+        with request.app.state.db.session() as session:
+            programs = queries.program_summaries(session)
+        return _render(request, "programs.html", programs=programs)
+
     @router.get("/programs/{program_id}")
     def program_page(request: Request, program_id: str) -> Response:
         if not _signed_in(request):
