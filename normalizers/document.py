@@ -77,6 +77,30 @@ class Finding:
     detail: dict[str, Any] | None = None
 
 
+class FindingList(list):
+    """The findings one extractor makes over one document, each quoting a span of it."""
+
+    def __init__(self, doc: Document, extractor: str) -> None:
+        super().__init__()
+        self.doc = doc
+        self.extractor = extractor
+
+    def add(
+        self,
+        span: Any,
+        indicator: str,
+        value: Any,
+        confidence: float,
+        strictness: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a finding quoting SPAN (anything with document .start and .end)."""
+        evidence = Evidence.span(self.doc, span.start, span.end)
+        self.append(
+            Finding(indicator, value, confidence, evidence, self.extractor, strictness, detail)
+        )
+
+
 @dataclass(frozen=True)
 class ResidentRecord:
     """A current resident as listed on a roster page."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from normalizers.document import Document, Evidence, Finding
+from normalizers.document import Document, Finding, FindingList
 from normalizers.sentences import Sentence, sentences
 
 EXTRACTOR = "eligibility@1"
@@ -140,34 +140,7 @@ def _step_key(token: str) -> str:
     return "elig.step1_min" if token in {"1", "i", "one"} else "elig.step2ck_min"
 
 
-class _Findings(list):
-    def __init__(self, doc: Document) -> None:
-        super().__init__()
-        self.doc = doc
-
-    def add(
-        self,
-        sentence: Sentence,
-        indicator: str,
-        value,
-        confidence: float,
-        strictness: str | None = None,
-        detail: dict | None = None,
-    ) -> None:
-        self.append(
-            Finding(
-                indicator,
-                value,
-                confidence,
-                Evidence.span(self.doc, sentence.start, sentence.end),
-                EXTRACTOR,
-                strictness,
-                detail,
-            )
-        )
-
-
-def _scores(out: _Findings, sentence: Sentence) -> None:
+def _scores(out: FindingList, sentence: Sentence) -> None:
     norm = sentence.norm
     steps = list(STEP_MENTION.finditer(norm))
     if not steps or not MINIMUM_WORDS.search(norm) or NOT_A_MINIMUM.search(norm):
@@ -186,7 +159,7 @@ def _scores(out: _Findings, sentence: Sentence) -> None:
         out.add(sentence, _step_key(step.group(1)), int(score.group(1)), 0.85, "hard")
 
 
-def _attempts(out: _Findings, sentence: Sentence) -> None:
+def _attempts(out: FindingList, sentence: Sentence) -> None:
     norm = sentence.norm
     if NO_ATTEMPT_LIMIT.search(norm) or not ATTEMPTS_CONTEXT.search(norm):
         return
@@ -200,14 +173,14 @@ def _attempts(out: _Findings, sentence: Sentence) -> None:
         out.add(sentence, "elig.attempts_max", 1, 0.85, strictness)
 
 
-def _graduation(out: _Findings, sentence: Sentence) -> None:
+def _graduation(out: FindingList, sentence: Sentence) -> None:
     match = YOG.search(sentence.norm)
     if match:
         strictness = "preferred" if PREFERRED.search(sentence.norm) else "hard"
         out.add(sentence, "elig.yog_max_years", _first_number(match), 0.85, strictness)
 
 
-def _clinical_experience(out: _Findings, sentence: Sentence) -> None:
+def _clinical_experience(out: FindingList, sentence: Sentence) -> None:
     norm = sentence.norm
     # A sentence about observerships is about what counts as USCE, not whether it is needed.
     if USCE.search(norm) and not OBSERVERSHIP.search(norm):
@@ -224,7 +197,7 @@ def _clinical_experience(out: _Findings, sentence: Sentence) -> None:
             out.add(sentence, "elig.observership_counts", True, 0.8)
 
 
-def _ecfmg(out: _Findings, sentence: Sentence) -> None:
+def _ecfmg(out: FindingList, sentence: Sentence) -> None:
     norm = sentence.norm
     if (
         ECFMG.search(norm)
@@ -236,7 +209,7 @@ def _ecfmg(out: _Findings, sentence: Sentence) -> None:
         out.add(sentence, "elig.ecfmg_required", "yes", 0.85, "hard", detail)
 
 
-def _img_accepted(out: _Findings, sentence: Sentence) -> None:
+def _img_accepted(out: FindingList, sentence: Sentence) -> None:
     norm = sentence.norm
     if IMG_ACCEPTED_NO.search(norm):
         out.add(sentence, "elig.img_accepted", "no", 0.85)
@@ -249,7 +222,7 @@ RULES = (_scores, _attempts, _graduation, _clinical_experience, _ecfmg, _img_acc
 
 def extract_eligibility(doc: Document) -> list[Finding]:
     """Eligibility findings of one page."""
-    out = _Findings(doc)
+    out = FindingList(doc, EXTRACTOR)
     for sentence in sentences(doc):
         if sentence.is_question:
             continue

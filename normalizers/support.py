@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from normalizers.document import Document, Evidence, Finding
+from normalizers.document import Document, Finding, FindingList
 from normalizers.sentences import Sentence, sentences
 
 EXTRACTOR = "support@1"
@@ -106,25 +106,8 @@ def _negated(norm: str, match: re.Match) -> bool:
     )
 
 
-class _Findings(list):
-    def __init__(self, doc: Document) -> None:
-        super().__init__()
-        self.doc = doc
-
-    def add(self, sentence: Sentence, indicator: str, value, confidence: float) -> None:
-        self.append(
-            Finding(
-                indicator,
-                value,
-                confidence,
-                Evidence.span(self.doc, sentence.start, sentence.end),
-                EXTRACTOR,
-            )
-        )
-
-
 def _offering(
-    out: _Findings,
+    out: FindingList,
     sentence: Sentence,
     indicator: str,
     pattern: re.Pattern,
@@ -147,7 +130,7 @@ def _offering(
     return True
 
 
-def _orientation_weeks(out: _Findings, sentence: Sentence) -> None:
+def _orientation_weeks(out: FindingList, sentence: Sentence) -> None:
     match = ORIENTATION_WEEKS.search(sentence.norm)
     if match:
         token = next(group for group in match.groups() if group)
@@ -157,7 +140,7 @@ def _orientation_weeks(out: _Findings, sentence: Sentence) -> None:
 
 def extract_support(doc: Document) -> list[Finding]:
     """Support findings of one page."""
-    out = _Findings(doc)
+    out = FindingList(doc, EXTRACTOR)
     for sentence in sentences(doc):
         norm = sentence.norm
         if sentence.is_question or len(norm) < 12:

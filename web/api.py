@@ -23,7 +23,7 @@ SortKey = Literal["id", "name", "state", "specialty", "updated_at"]
 JSONValue = Any
 
 
-class ProgramSummary(BaseModel):
+class ProgramFields(BaseModel):
     id: str
     name: str
     institution: str | None
@@ -31,6 +31,9 @@ class ProgramSummary(BaseModel):
     city: str | None
     state: str | None
     website: str
+
+
+class ProgramSummary(ProgramFields):
     values: dict[str, JSONValue] = Field(description="current value per indicator")
 
 
@@ -83,14 +86,7 @@ class Change(BaseModel):
     program_id: str | None = None
 
 
-class ProgramDetail(BaseModel):
-    id: str
-    name: str
-    institution: str | None
-    specialty: str | None
-    city: str | None
-    state: str | None
-    website: str
+class ProgramDetail(ProgramFields):
     values: dict[str, CurrentValue]
     residents: list[ResidentOut]
     history: list[Change]
