@@ -286,3 +286,50 @@ def test_demo_sites_one_page_changed_gives_exactly_its_change_events(db, tmp_pat
         (changed, "northgate-im", "visa.h1b", "conditional", "no"),
         (changed, "northgate-im", "visa.h1b_conditions", ["step3_required", "case_by_case"], None),
     ]
+
+
+def test_the_scheduler_service_runs_cycles_keeps_its_job_in_the_database_and_stops_on_sigterm(
+    tmp_path,
+):
+    from sqlalchemy import create_engine, inspect, text
+
+    data_dir = tmp_path / "data"
+    with DemoServer(slow_site(tmp_path / "sites")) as server:
+        import_alpha(data_dir, server)
+        hosts = [arg for host in server.hosts() for arg in ("--allow-private-host", host)]
+        # every 0.001 h = 3.6 s: the first cycle starts 3.6 s after start-up
+        service = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "--data-dir",
+                str(data_dir),
+                "schedule",
+                "--every",
+                "0.001",
+                "--delay",
+                "0.05",
+                *hosts,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not any(
+            status == "completed" for _, status in runs_in(data_dir)
+        ):
+            time.sleep(0.2)
+        service.send_signal(signal.SIGTERM)
+        _, err = service.communicate(timeout=120)
+    assert service.returncode == 0, err
+    statuses = [status for _, status in runs_in(data_dir)]
+    assert statuses[0] == "completed" and set(statuses) <= {"completed", "partial"}
+    engine = create_engine(f"sqlite:///{data_dir / 'imgcrawl.sqlite3'}")
+    assert "apscheduler_jobs" in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars().all() == [
+            "refresh-cycle"
+        ]
+    engine.dispose()
