@@ -52,6 +52,12 @@ console = Console() if Console().is_terminal else Console(width=200)
 err_console = Console(stderr=True)
 
 DEMO_PROGRAMS = DEFAULT_SITES_DIR.parent / "programs.csv"
+CONTENT_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".txt": "text/plain",
+    ".pdf": "application/pdf",
+}  # what `extract` reads, by file name
 EXPORT_COLUMNS = (
     "program_id",
     "program_name",
@@ -246,18 +252,18 @@ def extract(
     file: Path,
     url: Annotated[str, typer.Option(help="URL to report the page under.")] = "",
 ) -> None:
-    """Run the normalizers on one .html/.htm or .txt file and print the extract JSON.
+    """Run the normalizers on one .html/.htm, .txt or .pdf file and print the extract JSON.
 
     Example: imgcrawl extract page.html --url https://example.org/residents
     """
     suffix = file.suffix.lower()
-    if suffix not in (".html", ".htm", ".txt"):
-        raise UsageError(f"{file.name}: extract reads .html, .htm or .txt files")
+    if suffix not in CONTENT_TYPES:
+        raise UsageError(f"{file.name}: extract reads .html, .htm, .txt or .pdf files")
     try:
         body = file.read_bytes()
     except OSError as error:
         raise UsageError(f"{file}: cannot read ({error.strerror})") from error
-    content_type = "text/plain" if suffix == ".txt" else "text/html"
+    content_type = CONTENT_TYPES[suffix]
     _print_json(extract_contract(document_from(body, content_type, url or file.resolve().as_uri())))
 
 

@@ -13,7 +13,7 @@ from normalizers.roster import EXTRACTOR as ROSTER
 from normalizers.roster import extract_residents
 from normalizers.support import EXTRACTOR as SUPPORT
 from normalizers.support import extract_support
-from normalizers.text import TEXT_VERSION, html_to_document, text_to_document
+from normalizers.text import TEXT_VERSION, html_to_document, pdf_to_document, text_to_document
 from normalizers.visa import EXTRACTOR as VISA
 from normalizers.visa import extract_visa
 
@@ -23,10 +23,13 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def document_from(body: bytes | str, content_type: str | None, url: str = "") -> Document:
-    """Parse a body as HTML or plain text according to its content type."""
-    if content_type and content_type.split(";")[0].strip().lower() == "text/plain":
+    """Parse a body as HTML, plain text or PDF according to its content type."""
+    kind = (content_type or "text/html").split(";")[0].strip().lower()
+    if kind == "text/plain":
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         return text_to_document(text, url)
+    if kind == "application/pdf":
+        return pdf_to_document(body if isinstance(body, bytes) else body.encode("latin-1"), url)
     return html_to_document(body, url)
 
 

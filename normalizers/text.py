@@ -6,9 +6,12 @@ offsets into this text, so any change to the output must bump the version.
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Iterable
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from pypdf import PdfReader
 
 from normalizers.document import Block, Document
 
@@ -164,29 +167,48 @@ def html_to_document(html: str | bytes, url: str = "") -> Document:
     return Document(url, "".join(out.parts), tuple(out.blocks), title, TEXT_VERSION)
 
 
-def text_to_document(text: str, url: str = "") -> Document:
-    """A plain-text page: each non-empty line is a block; short title-like lines are headings."""
+def lines_to_document(lines: Iterable[tuple[str, str]], url: str = "") -> Document:
+    """Plain lines (with a locator each) -> a Document; short title-like lines are headings."""
     out = _TextBuilder()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for line, locator in lines:
         stripped = line.strip()
         if not stripped:
             continue
         # Markdown-style '#' headings, or short lines that do not end like a sentence.
         if stripped.startswith("#"):
-            out.add_line(stripped.lstrip("#"), "heading", f"line:{number}", 2)
+            out.add_line(stripped.lstrip("#"), "heading", locator, 2)
         elif (
             len(stripped) <= 60
             and not stripped.endswith((".", ":", ",", ";", "?"))
             and stripped[0].isupper()
             and not any(c in stripped for c in ",|–—")
         ):
-            out.add_line(stripped, "heading", f"line:{number}", 3)
+            out.add_line(stripped, "heading", locator, 3)
         elif stripped.startswith(("- ", "* ", "• ")):
-            out.add_line(stripped[2:], "item", f"line:{number}")
+            out.add_line(stripped[2:], "item", locator)
         elif CELL_SEPARATOR in stripped:
             cells = tuple(c.strip() for c in stripped.split("|"))
-            out.add_line(stripped, "row", f"line:{number}", cells=cells)
+            out.add_line(stripped, "row", locator, cells=cells)
         else:
-            out.add_line(stripped, "text", f"line:{number}")
-    title = out.blocks and "".join(out.parts)[out.blocks[0].start : out.blocks[0].end] or ""
-    return Document(url, "".join(out.parts), tuple(out.blocks), title, TEXT_VERSION)
+            out.add_line(stripped, "text", locator)
+    text = "".join(out.parts)
+    title = text[out.blocks[0].start : out.blocks[0].end] if out.blocks else ""
+    return Document(url, text, tuple(out.blocks), title, TEXT_VERSION)
+
+
+def text_to_document(text: str, url: str = "") -> Document:
+    """A plain-text page: each non-empty line is a block (locator `line:N`)."""
+    return lines_to_document(
+        ((line, f"line:{number}") for number, line in enumerate(text.splitlines(), start=1)), url
+    )
+
+
+def pdf_to_document(body: bytes, url: str = "") -> Document:
+    """A PDF's text, page by page; locators name the page (`page:2 line:5`) for the evidence."""
+    reader = PdfReader(io.BytesIO(body))
+    lines = (
+        (line, f"page:{page_number} line:{line_number}")
+        for page_number, page in enumerate(reader.pages, start=1)
+        for line_number, line in enumerate((page.extract_text() or "").splitlines(), start=1)
+    )
+    return lines_to_document(lines, url)

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectionLost,
@@ -76,7 +76,10 @@ class ProgramSpider(scrapy.Spider):
         self.known_pages: dict[str, dict[str, dict[str, Any]]] = {}
         self.not_due_seen: set[tuple[str, str]] = set()
         # Domains are checked by host below: Scrapy's allow_domains compares host:port.
-        self.link_extractor = LinkExtractor(unique=True)
+        # PDFs are followed (rosters and visa policies are often posted as PDFs).
+        self.link_extractor = LinkExtractor(
+            unique=True, deny_extensions=[e for e in IGNORED_EXTENSIONS if e != "pdf"]
+        )
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):

@@ -30,7 +30,7 @@ def ids(response) -> set[str]:
 def test_programs_list_with_totals_and_filters(api):
     client, _ = api
     everything = client.get("/api/programs").json()
-    assert everything["total"] == 8 and len(everything["items"]) == 8
+    assert everything["total"] == 9 and len(everything["items"]) == 9
     assert ids(client.get("/api/programs", params={"visa.h1b": "conditional"})) == {
         "bayou-im",
         "northgate-im",
@@ -63,8 +63,8 @@ def test_pagination_is_stable_and_complete(api):
         for offset in (0, 3, 6)
     ]
     seen = [item["id"] for page in pages for item in page["items"]]
-    assert len(seen) == len(set(seen)) == 8
-    assert all(page["total"] == 8 for page in pages)
+    assert len(seen) == len(set(seen)) == 9
+    assert all(page["total"] == 9 for page in pages)
     states = [item["state"] for page in pages for item in page["items"]]
     assert states == sorted(states)
 
@@ -88,7 +88,7 @@ def test_changes_and_runs(api):
     assert client.get("/api/changes", params={"since_run": run_id}).json() == []
     runs = client.get("/api/runs").json()
     assert runs[0]["id"] == run_id and runs[0]["status"] == "completed"
-    assert client.get(f"/api/runs/{run_id}").json()["report"]["programs"] == 8
+    assert client.get(f"/api/runs/{run_id}").json()["report"]["programs"] == 9
     assert client.get("/api/runs/999999").status_code == 404
 
 
@@ -124,6 +124,7 @@ def test_export_csv_and_jsonl(demo_run, tmp_path):
     ]
     assert {(r["program_id"], r["value"]) for r in rows} == {
         ("bayou-im", "conditional"),
+        ("coastal-fm", "no"),
         ("harbor-surgery", "no"),
         ("lakeshore-peds", "yes"),
         ("mesa-psych", "no"),

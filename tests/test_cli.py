@@ -86,11 +86,26 @@ def test_extract_follows_the_contract_on_a_plain_text_roster(tmp_path):
     }
 
 
+def test_extract_reads_a_pdf_and_names_the_page_in_the_evidence():
+    pdf = Path(__file__).parent / "fixtures/sites/coastal-fm/site/docs/gme-visa-policy.pdf"
+    out = json.loads(imgcrawl("extract", str(pdf)).stdout)
+    assert {k: v["value"] for k, v in out["indicators"].items()} == {
+        "visa.j1": "yes",
+        "visa.h1b": "no",
+    }
+    assert out["indicators"]["visa.h1b"]["evidence"][0]["quote"] == (
+        "H-1B visas are not sponsored by Coastal Health."
+    )
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
         (["extract", "missing.html"], "error: missing.html: cannot read"),
-        (["extract", "notes.pdf"], "error: notes.pdf: extract reads .html, .htm or .txt files"),
+        (
+            ["extract", "notes.docx"],
+            "error: notes.docx: extract reads .html, .htm, .txt or .pdf files",
+        ),
         (["normalize"], "error: give exactly one of --all or --run N"),
         (["show", "nope"], "error: no program with id 'nope'"),
     ],

@@ -64,6 +64,20 @@ def test_program_values_match_the_site(demo_run, program_id):
             assert entry["evidence"]["extractor"] and entry["evidence"]["fetched_at"]
 
 
+@pytest.mark.parametrize(
+    "program_id", sorted(p for p, e in EXPECTED.items() if e.get("pdf_evidence"))
+)
+def test_values_read_from_pdfs_name_their_page(demo_run, program_id):
+    db, _, _ = demo_run
+    with db.session() as session:
+        values = queries.program_values(session, program_id)["values"]
+        residents = queries.program_values(session, program_id)["residents"]
+    for indicator, page in EXPECTED[program_id]["pdf_evidence"].items():
+        evidence = values[indicator]["evidence"]
+        assert evidence["url"].endswith(".pdf") and evidence["locator"].startswith(page + " ")
+    assert residents and all(r["url"].endswith(".pdf") for r in residents)
+
+
 @pytest.mark.parametrize("program_id", sorted(p for p, e in EXPECTED.items() if e.get("roster")))
 def test_roster_matches_the_site(demo_run, program_id):
     db, _, _ = demo_run
