@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
 from urllib.parse import urlparse
 
 from protego import Protego
@@ -14,6 +12,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.safe_resolver import BLOCKED, is_private
+
 logger = logging.getLogger(__name__)
 
 
@@ -21,45 +21,34 @@ class BlockedAddress(IgnoreRequest):
     """A request the safety guard refused; the reason names host and address."""
 
 
-def _is_private(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return not ip.is_global or ip.is_multicast
-
-
 class SafetyGuardMiddleware:
-    """Refuse requests whose host resolves to a private, loopback or link-local address.
+    """Refuse requests to literal private, loopback or link-local IP addresses.
 
     Crawled pages choose the links we follow, so a page must never steer us at an internal
-    service. Hosts in IMGCRAWL_ALLOW_PRIVATE_HOSTS (the demo server) are let through. Counts
+    service. Host names are checked by SafeResolver when they are resolved for the connection;
+    hosts in IMGCRAWL_ALLOW_PRIVATE_HOSTS (the demo server) are let through. Counts
     `safety/blocked`.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self.allowed = {h.lower() for h in crawler.settings.getlist("IMGCRAWL_ALLOW_PRIVATE_HOSTS")}
-        self._verdicts: dict[str, str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SafetyGuardMiddleware:
         return cls(crawler)
 
-    def _private_address(self, host: str) -> str | None:
-        if host not in self._verdicts:
-            try:
-                addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-            except (socket.gaierror, UnicodeError):
-                addresses = set()  # unresolvable: the download fails with a DNS error
-            self._verdicts[host] = next((a for a in sorted(addresses) if _is_private(a)), None)
-        return self._verdicts[host]
-
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         host = (urlparse_cached(request).hostname or "").lower()
         if host in self.allowed:
             return None
-        private = self._private_address(host)
+        try:
+            private = is_private(host)
+        except ValueError:
+            return None  # a name, not an address: SafeResolver checks what it resolves to
         if private:
             self.stats.inc_value("safety/blocked")
-            raise BlockedAddress(f"blocked_private_address: {host} resolves to {private}")
+            raise BlockedAddress(f"{BLOCKED}: {host} is a private address")
         return None
 
 

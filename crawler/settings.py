@@ -37,6 +37,7 @@ IMGCRAWL_PAGE_BUDGET = 40
 # Safety: never fetch private, loopback or link-local addresses unless the host is listed here
 # (the demo and the tests list their own local server).
 IMGCRAWL_ALLOW_PRIVATE_HOSTS: list[str] = []
+TWISTED_DNS_RESOLVER = "crawler.safe_resolver.SafeResolver"  # names are checked where they resolve
 
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) so not even robots.txt is fetched from a forbidden address.

@@ -14,7 +14,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -32,14 +39,21 @@ from w3lib.url import canonicalize_url
 from crawler.capture_store import CaptureStore
 from crawler.items import CaptureItem
 from crawler.middlewares import BlockedAddress
+from crawler.safe_resolver import REFUSED_NAMES
 from spiders.link_scoring import score_link
 
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
 FAILURE_REASONS = (
-    (DNSLookupError, "dns_error"),
-    ((TimeoutError, TCPTimedOutError), "timeout"),
-    (ConnectionRefusedError, "connection_refused"),
-    ((ConnectionLost, ResponseFailed, ResponseNeverReceived), "connection_lost"),
+    # Scrapy 2.19 wraps download errors in its own types; the Twisted ones are kept for older
+    # download handlers.
+    ((CannotResolveHostError, DNSLookupError), "dns_error"),
+    ((DownloadTimeoutError, TimeoutError, TCPTimedOutError), "timeout"),
+    ((DownloadConnectionRefusedError, ConnectionRefusedError), "connection_refused"),
+    (
+        (ResponseDataLossError, ConnectionLost, ResponseFailed, ResponseNeverReceived),
+        "connection_lost",
+    ),
+    (DownloadCancelledError, "cancelled"),
 )
 
 
@@ -210,6 +224,10 @@ class ProgramSpider(scrapy.Spider):
             reason = f"http_{status}"
         elif failure.check(BlockedAddress):
             reason = str(failure.value)
+        elif urlparse(request.url).hostname in REFUSED_NAMES:
+            # SafeResolver refused the name; the download only saw "no address".
+            reason = REFUSED_NAMES[urlparse(request.url).hostname]
+            self.crawler.stats.inc_value("safety/blocked")
         else:
             reason = next(
                 (

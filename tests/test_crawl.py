@@ -146,6 +146,43 @@ def test_private_addresses_are_refused_unless_allowed(db, site, tmp_path):
     assert report["pages_fetched"] == 0
 
 
+@pytest.mark.parametrize(
+    "allowed, reason",
+    [
+        ((), "blocked_private_address: localhost resolves to 127.0.0.1"),
+        (("localhost",), "connection_refused"),  # allowed: resolved and tried (nothing listens)
+    ],
+)
+def test_host_names_resolving_to_private_addresses_are_refused_where_they_resolve(
+    db, tmp_path, allowed, reason
+):
+    import_programs(
+        db,
+        [
+            ProgramRecord(
+                id="sneaky",
+                name="Sneaky",
+                website="http://localhost:9/",
+                allowed_domains=["localhost"],
+            )
+        ],
+    )
+    run_id = run_cycle(
+        db,
+        tmp_path / "data",
+        CrawlOptions(
+            download_delay=0,
+            allow_private_hosts=allowed,
+            extra_settings={"RETRY_ENABLED": False, "ROBOTSTXT_OBEY": False},
+        ),
+    )
+    with db.session() as session:
+        captures = session.scalars(select(Capture)).all()
+        report = queries.run_summary(session, run_id)["report"]
+    assert [c.error for c in captures] == [reason]
+    assert report["blocked_private_address"] == (0 if allowed else 1)
+
+
 def test_unknown_program_is_a_clear_error(db, tmp_path):
     with pytest.raises(CrawlError, match="unknown program id"):
         run_cycle(db, tmp_path, CrawlOptions(program_ids=["nope"]))
