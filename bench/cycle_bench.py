@@ -65,7 +65,7 @@ def main() -> None:
     print(f"demo sites: {len(server.sites)}, per-host delay {args.delay}s, {args.repeat} repeats")
     print(
         f"{'cycle':<10}{'wall s (median)':>16}{'requests':>10}{'bytes':>10}"
-        f"{'unchanged/fetched':>19}{'new findings':>14}"
+        f"{'unchanged/fetched':>19}{'not due':>9}{'new findings':>14}"
     )
     for index, label in enumerate(("first", "unchanged")):
         rows = [pair[index] for pair in pairs]
@@ -73,7 +73,8 @@ def main() -> None:
         last = rows[-1]
         print(
             f"{label:<10}{median:>16.2f}{last['requests']:>10}{last['bytes']:>10}"
-            f"{last['unchanged']:>10}/{last['fetched']:<8}{last['new_findings']:>14}"
+            f"{last['unchanged']:>10}/{last['fetched']:<8}{last['not_due']:>9}"
+            f"{last['new_findings']:>14}"
         )
     first = statistics.median(p[0]["bytes"] for p in pairs)
     second = statistics.median(p[1]["bytes"] for p in pairs)
