@@ -47,6 +47,8 @@ runs_app = typer.Typer(help="Runs and their reports.")
 app.add_typer(runs_app, name="runs")
 users_app = typer.Typer(help="Reviewer accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+schools_app = typer.Typer(help="The medical-school classifier.", no_args_is_help=True)
+app.add_typer(schools_app, name="schools")
 # Piped or logged output gets a wide fixed width, so summary tables are not folded.
 console = Console() if Console().is_terminal else Console(width=200)
 err_console = Console(stderr=True)
@@ -585,6 +587,30 @@ def export(
     finally:
         if output:
             handle.close()
+
+
+@schools_app.command("match")
+def schools_match(name: str) -> None:
+    """Classify a medical school as written, and say why (JSON).
+
+    Example: imgcrawl schools match "Grant Govt. Medical College, Mumbai"
+    """
+    from normalizers.schools import classify_school, default_index
+
+    match = classify_school(name)
+    _print_json(
+        {
+            "written": name,
+            "school_type": match.type,
+            "country": match.country,
+            "img": match.img,
+            "school_id": match.school.id if match.school else None,
+            "school_name": match.school.name if match.school else None,
+            "method": match.method,
+            "matched": match.matched,
+            "known_schools": len(default_index()),
+        }
+    )
 
 
 @app.command("db-upgrade")

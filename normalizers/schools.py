@@ -31,7 +31,13 @@ GENERIC_PHRASES = re.compile(
 )
 STOP_WORDS = frozenset({"of", "the", "and", "at", "in", "de", "del", "la", "di", "do", "y", "for"})
 CREDENTIALS = frozenset({"md", "mbbs", "mbchb", "dr", "mph", "phd", "ms", "bs", "ba", "msc", "bsc"})
-ABBREVIATED_WORDS = {"st": "saint", "univ": "university", "med": "medical", "coll": "college"}
+ABBREVIATED_WORDS = {
+    "st": "saint",
+    "univ": "university",
+    "med": "medical",
+    "coll": "college",
+    "govt": "government",
+}
 SEGMENT_SPLIT = re.compile(r"\s*(?:,|;|\(|\)| - | – | — |/)\s*")
 
 # Countries (and cities residents often name instead) -> (country, type) for stage 5.

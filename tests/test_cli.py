@@ -131,13 +131,14 @@ def test_malformed_program_list_names_the_line_and_imports_nothing(tmp_path):
 
 
 def test_every_command_is_documented_in_the_readme():
-    from crawler.cli import app, programs_app, runs_app, users_app
+    from crawler.cli import app, programs_app, runs_app, schools_app, users_app
 
     readme = README.read_text()
     commands = [c.name or c.callback.__name__ for c in app.registered_commands]
     commands += [f"programs {c.name}" for c in programs_app.registered_commands]
     commands += ["runs"] + [f"runs {c.name}" for c in runs_app.registered_commands]
     commands += [f"users {c.name}" for c in users_app.registered_commands]
+    commands += [f"schools {c.name}" for c in schools_app.registered_commands]
     undocumented = [c for c in commands if not re.search(rf"`imgcrawl {c}\b", readme)]
     assert undocumented == []
 
@@ -165,3 +166,22 @@ def test_users_add_reads_the_password_from_stdin_and_refuses_duplicates(tmp_path
     assert add("a long enough password").returncode == 0
     again = add("another long password")
     assert (again.returncode, again.stderr.strip()) == (1, "error: user 'alice' already exists")
+
+
+@pytest.mark.parametrize(
+    "written, school_type, country, method",
+    [
+        ("Maulana Azad Medical College, New Delhi", "IMG_OTHER", "India", "leading-part"),
+    ("Grant Govt. Medical College", "IMG_OTHER", "India", "exact"),
+        ("Michigan, University of", "US_MD", "United States", "word-order"),
+        ("Universidad Autonoma de Guadalajara", "IMG_OTHER", "Mexico", "exact"),
+        ("Ponce Health Sciences University", "US_MD", "United States", "exact"),
+        ("SGU", "IMG_CARIBBEAN", "Grenada", "exact"),
+        ("Unlisted College of Medicine, Lahore", "IMG_OTHER", "Pakistan", "country"),
+        ("Springfield Medical School", "UNKNOWN", None, "unknown"),
+    ],
+)
+def test_schools_match_says_what_and_why(written, school_type, country, method):
+    out = json.loads(imgcrawl("schools", "match", written).stdout)
+    assert (out["school_type"], out["country"], out["method"]) == (school_type, country, method)
+    assert out["img"] == (school_type in ("IMG_OTHER", "IMG_CARIBBEAN"))
