@@ -19,6 +19,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 import scheduler
+from crawler.browser import BrowserUnavailable
 from crawler.capture_store import CaptureStore
 from crawler.config import data_dir as resolve_data_dir
 from crawler.config import database_url
@@ -203,6 +204,12 @@ def crawl(
         list[str] | None,
         typer.Option(help="Host that may resolve to a private address (e.g. a local mirror)."),
     ] = None,
+    browser: Annotated[
+        str,
+        typer.Option(
+            help="auto: render pages that need it when Chromium is installed; never; required."
+        ),
+    ] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Crawl programs, extract, resolve, and print the run report.
@@ -217,6 +224,7 @@ def crawl(
             page_budget=budget,
             max_depth=depth,
             allow_private_hosts=tuple(allow_private_host or ()),
+            browser=browser,
         ),
     )
     if as_json:
@@ -669,6 +677,13 @@ def _summary_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+def _rendered(report: dict[str, Any]) -> str:
+    pages = report.get("rendered_pages") or []
+    reasons = ", ".join(f"{p['url'].rsplit('/', 1)[-1] or '/'}: {p['reason']}" for p in pages)
+    state = f"browser {report.get('browser', 'off')}"
+    return f"{len(pages)} ({reasons}; {state})" if pages else f"0 ({state})"
+
+
 def _report_table(summary: dict[str, Any]) -> Table:
     r = summary["report"]
     table = Table(title=f"Run {summary['id']} ({summary['status']})", show_header=False)
@@ -682,6 +697,7 @@ def _report_table(summary: dict[str, Any]) -> Table:
         ("pages failed", f"{r.get('pages_failed')} ({failed})"),
         ("skipped by robots.txt", r.get("robots_skipped")),
         ("blocked private addresses", r.get("blocked_private_address")),
+        ("pages rendered", _rendered(r)),
         ("bytes downloaded", r.get("bytes_downloaded")),
         ("value changes", r.get("changes")),
         ("no roster found", ", ".join(r.get("programs_without_roster", [])) or "none"),
@@ -701,6 +717,7 @@ ONE_LINE_ERRORS = (
     LeaseHeld,
     ScheduleError,
     AccountError,
+    BrowserUnavailable,
     VocabularyError,
 )
 
@@ -710,7 +727,7 @@ def main() -> None:
     try:
         app()  # standalone: usage errors and typer.Exit end the process themselves
     except ONE_LINE_ERRORS as error:
-        err_console.print(f"error: {error}", markup=False, highlight=False)
+        err_console.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crawler.browser import BrowserUnavailable, browser_available, browser_settings, executable
 from crawler.capture_store import CaptureStore
 from crawler.lease import held
 from crawler.normalize_stage import normalize_captures
@@ -64,6 +65,7 @@ class CrawlOptions:
     lease_stale_after: timedelta = timedelta(minutes=10)
     lease_heartbeat_every: float = 30.0
     now: datetime | None = None  # the cycle's clock, for due dates (tests move it)
+    browser: str = "auto"  # auto: render when needed and available | never | required
 
 
 _stop = threading.Event()
@@ -110,6 +112,7 @@ def _programs(db: Database, program_ids: list[str] | None, now: datetime) -> lis
                 "allowed_domains": p.allowed_domains,
                 "known_pages": _known_pages(session, p.id, now),
                 "retry_first": _last_crawl_failed(session, p.id),
+                "render_mode": p.render_mode,
             }
             for p in programs
         ]
@@ -136,25 +139,32 @@ def _last_crawl_failed(session: Session, program_id: str) -> bool:
 def _known_pages(session: Session, program_id: str, now: datetime) -> dict[str, dict[str, Any]]:
     """Pages we hold a body for: validators for conditional requests, and whether each is due."""
     rows = session.execute(
-        select(Page, Capture.body_sha256)
+        select(Page, Capture.body_sha256, Capture.rendered)
         .join(Capture, Capture.page_id == Page.id)
         .where(Page.program_id == program_id, Capture.body_sha256.is_not(None))
         .order_by(Capture.id)
     ).all()
     # Later captures overwrite earlier ones: the newest body per page wins.
+    # A page last read in a browser is fetched in full again: its validators describe only
+    # the static shell, not the data its scripts load.
     return {
         page.url: {
-            "etag": page.etag,
-            "last_modified": page.last_modified,
+            "etag": None if rendered else page.etag,
+            "last_modified": None if rendered else page.last_modified,
             "body_sha256": sha,
             "due": is_due(page.page_types, page.next_due_at, now),
         }
-        for page, sha in rows
+        for page, sha, rendered in rows
     }
 
 
 def crawl_settings(
-    options: CrawlOptions, db_url: str, data_dir: Path, run_id: int, programs_file: Path
+    options: CrawlOptions,
+    db_url: str,
+    data_dir: Path,
+    run_id: int,
+    programs_file: Path,
+    browser: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The Scrapy settings of one run (on top of crawler/settings.py)."""
     from crawler import settings as defaults
@@ -175,8 +185,23 @@ def crawl_settings(
         out["IMGCRAWL_PAGE_BUDGET"] = options.page_budget
     if options.max_depth is not None:
         out["IMGCRAWL_MAX_DEPTH"] = options.max_depth
+    out.update(browser or {})
     out.update(options.extra_settings or {})
     return out
+
+
+def _browser_settings(options: CrawlOptions, programs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Install the browser for this run only if some program may need it (and it exists)."""
+    if options.browser == "never" or all(p["render_mode"] == "static" for p in programs):
+        return {}
+    if browser_available():
+        return browser_settings()
+    if options.browser == "required":
+        raise BrowserUnavailable(
+            f"no browser at {executable()}: install Debian's chromium, or use --browser never"
+        )
+    logger.warning("no browser at %s: JavaScript-built pages will not be rendered", executable())
+    return {"IMGCRAWL_BROWSER_MISSING": True}
 
 
 def _run_crawl_process(
@@ -246,9 +271,16 @@ def _cycle(
 ) -> int:
     _stop.clear()
     programs = _programs(db, options.program_ids, options.now or utcnow())
+    browser = _browser_settings(options, programs)  # before the run exists: may refuse
+    browser_state = (
+        "rendering" if browser.get("IMGCRAWL_BROWSER") else "unavailable" if browser else "off"
+    )
     with db.session() as session:
         run = CrawlRun(
-            trigger=options.trigger, status="running", program_ids=options.program_ids, stats={}
+            trigger=options.trigger,
+            status="running",
+            program_ids=options.program_ids,
+            stats={"browser": browser_state},
         )
         session.add(run)
         session.flush()
@@ -258,7 +290,9 @@ def _cycle(
     programs_file = run_dir / "programs.json"
     programs_file.write_text(json.dumps(programs, indent=1))
     config = run_dir / "settings.json"
-    config.write_text(json.dumps(crawl_settings(options, db.url, data_dir, run_id, programs_file)))
+    config.write_text(
+        json.dumps(crawl_settings(options, db.url, data_dir, run_id, programs_file, browser))
+    )
     code = _run_crawl_process(config, run_dir / "crawl.log", options.timeout_seconds, on_progress)
     status = "partial" if _stop.is_set() else "completed" if code == 0 else "failed"
     if on_progress:

@@ -58,6 +58,8 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         "pages_not_modified": sum(1 for row in rows if row.http_status == 304),
         "pages_not_due": sum(1 for row in rows if row.not_due),
         "pages_rendered": sum(1 for row in rows if row.rendered),
+        "rendered_pages": _rendered_pages(session, run_id),
+        "browser": (run.stats or {}).get("browser", "off"),
         "pages_failed": sum(failed.values()),
         "failed_by_reason": dict(sorted(failed.items())),
         "robots_skipped": sum(robots.values()),
@@ -80,3 +82,17 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         if run.finished_at
         else None,
     }
+
+
+def _rendered_pages(session: Session, run_id: int) -> list[dict[str, str]]:
+    """Each page read in a browser this run, and why it was escalated."""
+    rows = session.execute(
+        select(Page.url, Capture.headers)
+        .join(Capture, Capture.page_id == Page.id)
+        .where(Capture.run_id == run_id, Capture.rendered.is_(True))
+        .order_by(Capture.id)
+    )
+    return [
+        {"url": url, "reason": (headers or {}).get("X-Imgcrawl-Render-Reason", "?")}
+        for url, headers in rows
+    ]

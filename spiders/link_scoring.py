@@ -34,3 +34,16 @@ def score_link(text: str, url: str) -> int:
     """Sum of the weights whose pattern appears in the anchor text or the URL."""
     haystack = f"{text} {url}"
     return sum(weight for pattern, weight in LINK_WEIGHTS if pattern.search(haystack))
+
+
+# Page types whose content a browser may have to build (see crawler/browser.py).
+EXPECTED_TYPES = (
+    ("roster", re.compile(r"resident|house[\s_-]*staff|roster|\binterns?\b|class[\s_-]*of", re.I)),
+    ("visa", re.compile(r"\bvisas?\b|immigration|sponsorship", re.I)),
+)
+
+
+def expected_type(text: str, url: str) -> str | None:
+    """'roster' or 'visa' when the link promises that kind of page, else None."""
+    haystack = f"{text} {url}"
+    return next((name for name, pattern in EXPECTED_TYPES if pattern.search(haystack)), None)

@@ -36,11 +36,12 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from w3lib.url import canonicalize_url
 
+from crawler.browser import ALLOWED_PRIVATE_HOSTS, needs_browser, settle_page_methods
 from crawler.capture_store import CaptureStore
 from crawler.items import CaptureItem
 from crawler.middlewares import BlockedAddress
 from crawler.safe_resolver import REFUSED_NAMES
-from spiders.link_scoring import score_link
+from spiders.link_scoring import expected_type, score_link
 
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
 FAILURE_REASONS = (
@@ -89,6 +90,8 @@ class ProgramSpider(scrapy.Spider):
         self.domains: dict[str, tuple[str, ...]] = {}
         self.known_pages: dict[str, dict[str, dict[str, Any]]] = {}
         self.not_due_seen: set[tuple[str, str]] = set()
+        self.render_modes: dict[str, str] = {}
+        self.browser = False
         # Domains are checked by host below: Scrapy's allow_domains compares host:port.
         # PDFs are followed (rosters and visa policies are often posted as PDFs).
         self.link_extractor = LinkExtractor(
@@ -103,18 +106,25 @@ class ProgramSpider(scrapy.Spider):
         spider.max_depth = settings.getint("IMGCRAWL_MAX_DEPTH")
         spider.budget = settings.getint("IMGCRAWL_PAGE_BUDGET")
         spider.store = CaptureStore(Path(settings["IMGCRAWL_DATA_DIR"]))
+        spider.browser = settings.getbool("IMGCRAWL_BROWSER")
+        ALLOWED_PRIVATE_HOSTS.update(
+            h.lower() for h in settings.getlist("IMGCRAWL_ALLOW_PRIVATE_HOSTS")
+        )
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
         for program in self.programs:
             self.domains[program["id"]] = tuple(program["allowed_domains"])
             self.known_pages[program["id"]] = program.get("known_pages", {})
+            self.render_modes[program["id"]] = program.get("render_mode", "auto")
             # Programs whose last crawl failed go first (the orchestrator listed them first).
             score = 200 if program.get("retry_first") else 100
             for output in self._visit(program["id"], program["website"], depth=0, score=score):
                 yield output
 
-    def _visit(self, program_id: str, url: str, depth: int, score: int) -> Iterator[Any]:
+    def _visit(
+        self, program_id: str, url: str, depth: int, score: int, expected: str | None = None
+    ) -> Iterator[Any]:
         """A request for URL; or, for a known page that is not due, its archived links."""
         if self.requests_per_program[program_id] >= self.budget:
             self.crawler.stats.inc_value("imgcrawl/budget_exhausted")
@@ -146,7 +156,17 @@ class ProgramSpider(scrapy.Spider):
                 yield from self.follow_links(archived)
             return
         self.requests_per_program[program_id] += 1
-        meta: dict[str, Any] = {"program_id": program_id, "page_depth": depth}
+        meta: dict[str, Any] = {
+            "program_id": program_id,
+            "page_depth": depth,
+            "expected_type": expected,
+        }
+        if self.browser and self.render_modes[program_id] == "browser":
+            meta.update(
+                playwright=True,
+                render_reason="render_mode",
+                playwright_page_methods=settle_page_methods(),
+            )
         headers = {}
         if known:
             if known.get("etag"):
@@ -177,11 +197,48 @@ class ProgramSpider(scrapy.Spider):
             content_type=content_type,
             headers=self._headers(response),
             body=None if response.status == 304 else response.body,
+            rendered=bool(meta.get("playwright")),
         )
+        escalation = self._escalation(response)
+        if escalation is not None:
+            yield escalation  # the rendered page follows the links
+            return
         if response.status == 304:
             response = self._archived(response)
         if isinstance(response, TextResponse) and meta["page_depth"] < self.max_depth:
             yield from self.follow_links(response)
+
+    def _escalation(self, response: Response) -> scrapy.Request | None:
+        """A browser request for a static page that needs one (crawler/browser.py rules)."""
+        meta = response.meta
+        program_id = meta["program_id"]
+        if (
+            not self.browser
+            or meta.get("playwright")
+            or response.status != 200
+            or self.render_modes[program_id] != "auto"
+            or not isinstance(response, TextResponse)
+        ):
+            return None
+        reason = needs_browser(response, meta.get("expected_type"))
+        if reason is None:
+            return None
+        self.crawler.stats.inc_value(f"imgcrawl/rendered/{reason}")
+        return scrapy.Request(
+            response.url,
+            callback=self.capture_page,
+            errback=self.record_failure,
+            dont_filter=True,
+            priority=50,
+            meta={
+                "program_id": program_id,
+                "page_depth": meta["page_depth"],
+                "expected_type": meta.get("expected_type"),
+                "playwright": True,
+                "playwright_page_methods": settle_page_methods(),
+                "render_reason": reason,
+            },
+        )
 
     def _archived(self, response: Response) -> Response:
         """The body we stored for a page (304 or not due), to follow its links again."""
@@ -203,7 +260,13 @@ class ProgramSpider(scrapy.Spider):
             ((score_link(link.text, link.url), link) for link in links), key=lambda pair: -pair[0]
         )
         for score, link in scored:
-            yield from self._visit(program_id, link.url, response.meta["page_depth"] + 1, score)
+            yield from self._visit(
+                program_id,
+                link.url,
+                response.meta["page_depth"] + 1,
+                score,
+                expected_type(link.text, link.url),
+            )
 
     def record_failure(self, failure: Failure) -> Iterator[CaptureItem]:
         """A failed fetch is a capture with a reason; robots.txt refusals are only counted."""
@@ -259,4 +322,6 @@ class ProgramSpider(scrapy.Spider):
         }
         if response.meta.get("redirect_urls"):
             out["X-Imgcrawl-Redirected-From"] = response.meta["redirect_urls"]
+        if response.meta.get("render_reason"):
+            out["X-Imgcrawl-Render-Reason"] = response.meta["render_reason"]
         return out

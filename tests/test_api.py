@@ -30,7 +30,7 @@ def ids(response) -> set[str]:
 def test_programs_list_with_totals_and_filters(api):
     client, _ = api
     everything = client.get("/api/programs").json()
-    assert everything["total"] == 9 and len(everything["items"]) == 9
+    assert everything["total"] == 10 and len(everything["items"]) == 10
     assert ids(client.get("/api/programs", params={"visa.h1b": "conditional"})) == {
         "bayou-im",
         "northgate-im",
@@ -42,10 +42,12 @@ def test_programs_list_with_totals_and_filters(api):
     assert ids(client.get("/api/programs", params={"state": "tx"})) == {"riverside-fm"}
     assert ids(client.get("/api/programs", params={"specialty": "internal medicine"})) == {
         "bayou-im",
+        "lumen-im",
         "northgate-im",
     }
     assert ids(client.get("/api/programs", params={"img_share_min": 0.6})) == {
         "bayou-im",
+        "lumen-im",
         "riverside-fm",
         "summit-em",
     }
@@ -60,11 +62,11 @@ def test_pagination_is_stable_and_complete(api):
     client, _ = api
     pages = [
         client.get("/api/programs", params={"limit": 3, "offset": offset, "sort": "state"}).json()
-        for offset in (0, 3, 6)
+        for offset in (0, 3, 6, 9)
     ]
     seen = [item["id"] for page in pages for item in page["items"]]
-    assert len(seen) == len(set(seen)) == 9
-    assert all(page["total"] == 9 for page in pages)
+    assert len(seen) == len(set(seen)) == 10
+    assert all(page["total"] == 10 for page in pages)
     states = [item["state"] for page in pages for item in page["items"]]
     assert states == sorted(states)
 
@@ -88,7 +90,7 @@ def test_changes_and_runs(api):
     assert client.get("/api/changes", params={"since_run": run_id}).json() == []
     runs = client.get("/api/runs").json()
     assert runs[0]["id"] == run_id and runs[0]["status"] == "completed"
-    assert client.get(f"/api/runs/{run_id}").json()["report"]["programs"] == 9
+    assert client.get(f"/api/runs/{run_id}").json()["report"]["programs"] == 10
     assert client.get("/api/runs/999999").status_code == 404
 
 
@@ -127,6 +129,7 @@ def test_export_csv_and_jsonl(demo_run, tmp_path):
         ("coastal-fm", "no"),
         ("harbor-surgery", "no"),
         ("lakeshore-peds", "yes"),
+        ("lumen-im", "no"),
         ("mesa-psych", "no"),
         ("northgate-im", "conditional"),
         ("riverside-fm", "no"),

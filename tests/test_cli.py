@@ -172,7 +172,7 @@ def test_users_add_reads_the_password_from_stdin_and_refuses_duplicates(tmp_path
     "written, school_type, country, method",
     [
         ("Maulana Azad Medical College, New Delhi", "IMG_OTHER", "India", "leading-part"),
-    ("Grant Govt. Medical College", "IMG_OTHER", "India", "exact"),
+        ("Grant Govt. Medical College", "IMG_OTHER", "India", "exact"),
         ("Michigan, University of", "US_MD", "United States", "word-order"),
         ("Universidad Autonoma de Guadalajara", "IMG_OTHER", "Mexico", "exact"),
         ("Ponce Health Sciences University", "US_MD", "United States", "exact"),

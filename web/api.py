@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from db import queries
@@ -21,6 +23,10 @@ from db.session import Database
 VisaValue = Literal["yes", "no", "conditional"]
 SortKey = Literal["id", "name", "state", "specialty", "updated_at"]
 JSONValue = Any
+# What real values look like; anything else (NUL bytes included) is a 422, not a server error.
+TEXT = r"^[^\x00]*$"
+INDICATOR = r"^[a-z0-9_.]{1,64}$"
+PROGRAM_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
 class ProgramFields(BaseModel):
@@ -146,6 +152,19 @@ def create_app(
         "each current value with the evidence it came from.",
     )
     app.state.db = db
+
+    @app.middleware("http")
+    async def refuse_nul_bytes(request: Request, call_next):
+        # PostgreSQL text cannot hold NUL; no real program id or filter contains one.
+        if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
+            problem = {
+                "loc": ["request"],
+                "msg": "NUL bytes are not allowed",
+                "type": "value_error",
+            }
+            return JSONResponse({"detail": [problem]}, 422)
+        return await call_next(request)
+
     if data_dir is not None and secret_key:
         from starlette.middleware.sessions import SessionMiddleware
 
@@ -173,13 +192,16 @@ def create_app(
     @app.get("/api/programs", response_model=ProgramPage, dependencies=guarded)
     def list_programs(
         s: DbSession,
-        specialty: str | None = None,
+        specialty: Annotated[str | None, Query(pattern=TEXT, max_length=120)] = None,
         state: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
         visa_j1: Annotated[VisaValue | None, Query(alias="visa.j1")] = None,
         visa_h1b: Annotated[VisaValue | None, Query(alias="visa.h1b")] = None,
         img_share_min: Annotated[float | None, Query(ge=0, le=1)] = None,
         img_share_max: Annotated[float | None, Query(ge=0, le=1)] = None,
-        has: Annotated[list[str] | None, Query(description="indicator that must exist")] = None,
+        has: Annotated[
+            list[Annotated[str, Query(pattern=INDICATOR)]] | None,
+            Query(description="indicator that must exist"),
+        ] = None,
         updated_since: datetime | None = None,
         sort: SortKey = "id",
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -209,7 +231,9 @@ def create_app(
         dependencies=guarded,
         responses={404: {"description": "no such program"}},
     )
-    def get_program(s: DbSession, program_id: str) -> dict[str, Any]:
+    def get_program(
+        s: DbSession, program_id: Annotated[str, Path(pattern=PROGRAM_ID)]
+    ) -> dict[str, Any]:
         """One program: every current value with status and evidence, residents, history."""
         try:
             data = queries.program_values(s, program_id)

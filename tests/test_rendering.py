@@ -1,0 +1,96 @@
+"""Browser escalation: only pages that need it are rendered; without a browser, a clear
+static-only crawl (or a one-line refusal when a browser is required)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from crawler.browser import BrowserUnavailable
+from crawler.cli import DEMO_PROGRAMS
+from crawler.orchestrate import CrawlOptions, run_cycle
+from crawler.programs_io import import_programs, parse_program_list
+from db import queries
+from db.models import Capture, CrawlRun, Page
+
+
+def lumen_only(db, server, **options) -> int:
+    import_programs(
+        db, parse_program_list(DEMO_PROGRAMS, server.substitute(DEMO_PROGRAMS.read_text()))
+    )
+    return run_cycle(
+        db,
+        server_data(server),
+        CrawlOptions(
+            program_ids=["lumen-im"],
+            download_delay=0.05,
+            allow_private_hosts=tuple(server.hosts()),
+            **options,
+        ),
+    )
+
+
+def server_data(server):
+    import tempfile
+    from pathlib import Path
+
+    return Path(tempfile.mkdtemp(prefix="imgcrawl-render-"))
+
+
+def test_both_captures_are_kept_and_the_rendered_one_is_flagged(db, demo_server):
+    run_id = lumen_only(db, demo_server)
+    with db.session() as session:
+        rows = session.execute(
+            select(Page.url, Capture.rendered, Capture.headers)
+            .join(Capture, Capture.page_id == Page.id)
+            .where(Capture.run_id == run_id, Page.url.like("%/residents.html"))
+            .order_by(Capture.id)
+        ).all()
+        values = queries.program_values(session, "lumen-im")["values"]
+    assert [rendered for _, rendered, _ in rows] == [False, True]
+    assert rows[1].headers["X-Imgcrawl-Render-Reason"] == "empty_mount_point"
+    assert values["roster.resident_count"]["value"] == 5
+    assert (
+        values["visa.j1"]["evidence"]["quote"]
+        == "Lumen Health sponsors J-1 visas only, through ECFMG."
+    )
+
+
+def test_without_a_browser_the_crawl_is_static_only_and_says_so(db, demo_server, monkeypatch):
+    monkeypatch.setenv("IMGCRAWL_BROWSER_EXECUTABLE", "/nonexistent/chromium")
+    run_id = lumen_only(db, demo_server)
+    with db.session() as session:
+        report = queries.run_summary(session, run_id)["report"]
+    assert report["browser"] == "unavailable" and report["pages_rendered"] == 0
+    assert report["programs_without_roster"] == ["lumen-im"]
+    assert report["programs_without_visa_statement"] == ["lumen-im"]
+
+
+def test_a_required_browser_that_is_missing_is_refused_before_any_run(db, demo_server, monkeypatch):
+    monkeypatch.setenv("IMGCRAWL_BROWSER_EXECUTABLE", "/nonexistent/chromium")
+    with pytest.raises(BrowserUnavailable, match="no browser at /nonexistent/chromium"):
+        lumen_only(db, demo_server, browser="required")
+    with db.session() as session:
+        assert session.scalars(select(CrawlRun)).all() == []
+
+
+def test_the_cli_refuses_in_one_line(tmp_path, demo_server):
+    programs = tmp_path / "programs.csv"
+    programs.write_text(demo_server.substitute(DEMO_PROGRAMS.read_text()))
+    base = [sys.executable, "-m", "crawler.cli", "--data-dir", str(tmp_path)]
+    subprocess.run([*base, "programs", "import", str(programs)], check=True, capture_output=True)
+    result = subprocess.run(
+        [*base, "crawl", "--program", "lumen-im", "--browser", "required"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"IMGCRAWL_BROWSER_EXECUTABLE": "/nonexistent/chromium", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: no browser at /nonexistent/chromium: install Debian's chromium, or use "
+        "--browser never"
+    ]
