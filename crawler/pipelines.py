@@ -65,9 +65,15 @@ class CapturePipeline:
                 page = Page(program_id=item.program_id, url=item.url)
                 session.add(page)
                 session.flush()
+            # Compared with the page's last body of the same kind: a rendered page is compared
+            # with its last rendering, its static shell with the last shell.
             previous = session.scalars(
                 select(Capture.body_sha256)
-                .where(Capture.page_id == page.id, Capture.body_sha256.is_not(None))
+                .where(
+                    Capture.page_id == page.id,
+                    Capture.body_sha256.is_not(None),
+                    Capture.rendered.is_(item.rendered),
+                )
                 .order_by(Capture.id.desc())
                 .limit(1)
             ).first()
