@@ -17,13 +17,13 @@ from db import queries
 from db.models import Capture, CrawlRun, Page
 
 
-def lumen_only(db, server, **options) -> int:
+def lumen_only(db, server, data_dir, **options) -> int:
     import_programs(
         db, parse_program_list(DEMO_PROGRAMS, server.substitute(DEMO_PROGRAMS.read_text()))
     )
     return run_cycle(
         db,
-        server_data(server),
+        data_dir,
         CrawlOptions(
             program_ids=["lumen-im"],
             download_delay=0.05,
@@ -33,15 +33,8 @@ def lumen_only(db, server, **options) -> int:
     )
 
 
-def server_data(server):
-    import tempfile
-    from pathlib import Path
-
-    return Path(tempfile.mkdtemp(prefix="imgcrawl-render-"))
-
-
-def test_both_captures_are_kept_and_the_rendered_one_is_flagged(db, demo_server):
-    run_id = lumen_only(db, demo_server)
+def test_both_captures_are_kept_and_the_rendered_one_is_flagged(db, demo_server, tmp_path):
+    run_id = lumen_only(db, demo_server, tmp_path)
     with db.session() as session:
         rows = session.execute(
             select(Page.url, Capture.rendered, Capture.headers)
@@ -59,9 +52,11 @@ def test_both_captures_are_kept_and_the_rendered_one_is_flagged(db, demo_server)
     )
 
 
-def test_without_a_browser_the_crawl_is_static_only_and_says_so(db, demo_server, monkeypatch):
+def test_without_a_browser_the_crawl_is_static_only_and_says_so(
+    db, demo_server, monkeypatch, tmp_path
+):
     monkeypatch.setenv("IMGCRAWL_BROWSER_EXECUTABLE", "/nonexistent/chromium")
-    run_id = lumen_only(db, demo_server)
+    run_id = lumen_only(db, demo_server, tmp_path)
     with db.session() as session:
         report = queries.run_summary(session, run_id)["report"]
     assert report["browser"] == "unavailable" and report["pages_rendered"] == 0
@@ -69,10 +64,12 @@ def test_without_a_browser_the_crawl_is_static_only_and_says_so(db, demo_server,
     assert report["programs_without_visa_statement"] == ["lumen-im"]
 
 
-def test_a_required_browser_that_is_missing_is_refused_before_any_run(db, demo_server, monkeypatch):
+def test_a_required_browser_that_is_missing_is_refused_before_any_run(
+    db, demo_server, monkeypatch, tmp_path
+):
     monkeypatch.setenv("IMGCRAWL_BROWSER_EXECUTABLE", "/nonexistent/chromium")
     with pytest.raises(BrowserUnavailable, match="no browser at /nonexistent/chromium"):
-        lumen_only(db, demo_server, browser="required")
+        lumen_only(db, demo_server, tmp_path, browser="required")
     with db.session() as session:
         assert session.scalars(select(CrawlRun)).all() == []
 
