@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 from scrapy.http import TextResponse
+from scrapy.settings import BaseSettings
 
+from crawler.interactions import LOAD_MORE_TEXT, Limits
 from crawler.safe_resolver import is_private
 
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"
@@ -44,8 +47,67 @@ EXPECTED_CONTENT = {
 }
 
 
+# Controls whose content a script fills in on click (crawler/interactions.py clicks them).
+BUTTON_LIKE_XPATH = (
+    "//button | //*[@role='button'] | //a[not(@href) or @href='#' or "
+    "starts-with(@href, 'javascript:')]"
+)
+# Client-side routes: "#/residents" or "#!/residents" name a page only a browser can show.
+ROUTE_FRAGMENT = re.compile(r"^!?/[^/]")
+
+
 class BrowserUnavailable(RuntimeError):
     """Rendering was required but no browser is installed."""
+
+
+class BrowserConfigError(ValueError):
+    """IMGCRAWL_BROWSER_* settings that cannot work together."""
+
+
+@dataclass(frozen=True)
+class BrowserConfig:
+    """The IMGCRAWL_BROWSER_* settings, read once; conflicting values are refused at start-up."""
+
+    max_pages: int
+    navigation_timeout_s: float
+    action_timeout_s: float
+    interaction_budget_s: float
+    max_clicks: int
+    max_tabs: int
+    crash_retries: int
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> BrowserConfig:
+        config = cls(
+            max_pages=settings.getint("IMGCRAWL_BROWSER_MAX_PAGES"),
+            navigation_timeout_s=settings.getfloat("IMGCRAWL_BROWSER_NAVIGATION_TIMEOUT"),
+            action_timeout_s=settings.getfloat("IMGCRAWL_BROWSER_ACTION_TIMEOUT"),
+            interaction_budget_s=settings.getfloat("IMGCRAWL_BROWSER_INTERACTION_BUDGET"),
+            max_clicks=settings.getint("IMGCRAWL_BROWSER_MAX_CLICKS"),
+            max_tabs=settings.getint("IMGCRAWL_BROWSER_MAX_TABS"),
+            crash_retries=settings.getint("IMGCRAWL_BROWSER_CRASH_RETRIES"),
+        )
+        if config.max_pages < 1:
+            raise BrowserConfigError("IMGCRAWL_BROWSER_MAX_PAGES must be at least 1")
+        for name in ("navigation_timeout_s", "action_timeout_s", "interaction_budget_s"):
+            if getattr(config, name) <= 0:
+                raise BrowserConfigError(f"browser {name.removesuffix('_s')} must be positive")
+        if config.action_timeout_s > config.interaction_budget_s:
+            raise BrowserConfigError(
+                "IMGCRAWL_BROWSER_ACTION_TIMEOUT is longer than IMGCRAWL_BROWSER_INTERACTION_BUDGET"
+            )
+        if min(config.max_clicks, config.max_tabs, config.crash_retries) < 0:
+            raise BrowserConfigError("browser click, tab and retry limits cannot be negative")
+        return config
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            action_timeout_ms=self.action_timeout_s * 1000,
+            max_clicks=self.max_clicks,
+            max_tabs=self.max_tabs,
+            budget_s=self.interaction_budget_s,
+        )
 
 
 def executable() -> str:
@@ -75,7 +137,7 @@ def abort_request(request: Any) -> bool:
         return False
 
 
-def browser_settings(max_pages: int = 4, navigation_timeout_ms: int = 20_000) -> dict[str, Any]:
+def browser_settings(config: BrowserConfig) -> dict[str, Any]:
     """Scrapy settings that install scrapy-playwright for this run."""
     handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
     return {
@@ -87,19 +149,26 @@ def browser_settings(max_pages: int = 4, navigation_timeout_ms: int = 20_000) ->
             "headless": True,
         },
         "PLAYWRIGHT_ABORT_REQUEST": "crawler.browser.abort_request",
-        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": navigation_timeout_ms,
-        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max_pages,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": config.navigation_timeout_s * 1000,
+        # One context, so the page cap is the cap on pages open at once.
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": config.max_pages,
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
+        # A crashed or killed browser is launched again for the next page.
         "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
         "IMGCRAWL_BROWSER": True,
     }
 
 
-def needs_browser(response: TextResponse, expected_type: str | None) -> str | None:
+def needs_browser(
+    response: TextResponse, expected_type: str | None, action_xpaths: tuple[str, ...] = ()
+) -> str | None:
     """Why a statically fetched page must be rendered, or None. Rules, first hit wins:
     - `framework_root`: the HTML carries a single-page-app framework marker;
     - `empty_mount_point`: an empty <div id="root|app|roster|..."> waits for a script;
     - `app_shell`: scripts, and under SHELL_TEXT_CHARS of visible text;
+    - `browser_actions`: the program's configured actions have something to click here;
+    - `tabbed_content`: tabs whose panels are missing or empty (a script fills them on click);
+    - `load_more_control`: a "Load more" / "Show more" button (not a link) under scripts;
     - `expected_content_missing`: a page linked as a roster or visa page, with scripts, that
       shows none of that content statically.
     """
@@ -119,14 +188,35 @@ def needs_browser(response: TextResponse, expected_type: str | None) -> str | No
     text = " ".join(text.split())
     if len(text) < SHELL_TEXT_CHARS:
         return "app_shell"
+    if any(response.xpath(xpath) for xpath in action_xpaths):
+        return "browser_actions"
+    if _panels_missing(response):
+        return "tabbed_content"
+    if any(
+        LOAD_MORE_TEXT.search(" ".join(" ".join(c.xpath(".//text()").getall()).split()))
+        for c in response.xpath(BUTTON_LIKE_XPATH)
+    ):
+        return "load_more_control"
     pattern = EXPECTED_CONTENT.get(expected_type or "")
     if pattern is not None and not pattern.search(text):
         return "expected_content_missing"
     return None
 
 
-def settle_page_methods() -> list[Any]:
-    """Wait until the page's scripts have stopped loading data (no request for 500 ms)."""
-    from scrapy_playwright.page import PageMethod
+def _panels_missing(response: TextResponse) -> bool:
+    """True if the static HTML holds fewer filled tab panels than there are tabs: one panel
+    that a script refills per tab, or panels left empty until their tab is clicked."""
+    tabs = response.xpath("//*[@role='tab']")
+    if not tabs:
+        return False
+    ids = {t.attrib["aria-controls"] for t in tabs if t.attrib.get("aria-controls")}
+    panels = response.xpath("//*[@role='tabpanel']") + [
+        p for i in sorted(ids) for p in response.xpath("//*[@id=$id][not(@role='tabpanel')]", id=i)
+    ]
+    filled = [p for p in panels if "".join(p.xpath(".//text()").getall()).strip()]
+    return len(filled) < len(tabs)
 
-    return [PageMethod("wait_for_load_state", "networkidle")]
+
+def is_route(fragment: str) -> bool:
+    """True for a client-side route fragment ("/residents", "!/visa"), not an anchor."""
+    return bool(ROUTE_FRAGMENT.match(fragment))

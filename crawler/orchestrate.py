@@ -27,10 +27,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from scrapy.settings import Settings
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.browser import BrowserUnavailable, browser_available, browser_settings, executable
+from crawler.browser import (
+    BrowserConfig,
+    BrowserConfigError,
+    BrowserUnavailable,
+    browser_available,
+    browser_settings,
+    executable,
+)
 from crawler.capture_store import CaptureStore
 from crawler.lease import held
 from crawler.normalize_stage import normalize_captures
@@ -113,6 +121,7 @@ def _programs(db: Database, program_ids: list[str] | None, now: datetime) -> lis
                 "known_pages": _known_pages(session, p.id, now),
                 "retry_first": _last_crawl_failed(session, p.id),
                 "render_mode": p.render_mode,
+                "browser_actions": p.browser_actions,
             }
             for p in programs
         ]
@@ -195,7 +204,13 @@ def _browser_settings(options: CrawlOptions, programs: list[dict[str, Any]]) -> 
     if options.browser == "never" or all(p["render_mode"] == "static" for p in programs):
         return {}
     if browser_available():
-        return browser_settings()
+        settings = Settings()
+        settings.setmodule("crawler.settings", priority="project")
+        settings.setdict(options.extra_settings or {}, priority="cmdline")
+        try:
+            return browser_settings(BrowserConfig.from_settings(settings))
+        except BrowserConfigError as error:
+            raise CrawlError(str(error)) from error
     if options.browser == "required":
         raise BrowserUnavailable(
             f"no browser at {executable()}: install Debian's chromium, or use --browser never"

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import yaml
 from sqlalchemy import select
 
+from crawler.interactions import ActionError, parse_actions
 from db.models import Program
 from db.session import Database
 
@@ -35,6 +36,7 @@ KNOWN_FIELDS = (
     "website",
     "allowed_domains",
     "render_mode",
+    "browser_actions",
     "active",
 )
 
@@ -54,6 +56,7 @@ class ProgramRecord:
     state: str | None = None
     allowed_domains: list[str] = field(default_factory=list)
     render_mode: str = "auto"
+    browser_actions: list[dict[str, Any]] | None = None  # crawler/interactions.py
     active: bool = True
 
 
@@ -97,6 +100,10 @@ def validate(raw: dict[str, Any], where: str) -> ProgramRecord:
         raise ProgramListError(
             f"{where}: render_mode {render_mode!r} must be one of {', '.join(RENDER_MODES)}"
         )
+    try:
+        actions = parse_actions(raw.get("browser_actions"))
+    except ActionError as error:
+        raise ProgramListError(f"{where}: browser_actions: {error}") from error
     active_raw = raw.get("active")
     active_text = "" if active_raw is None else str(active_raw).strip().lower()
     if isinstance(active_raw, bool):
@@ -118,6 +125,7 @@ def validate(raw: dict[str, Any], where: str) -> ProgramRecord:
         state=state.upper() if state else None,
         allowed_domains=domains,
         render_mode=render_mode,
+        browser_actions=actions,
         active=active,
     )
 

@@ -30,6 +30,17 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 REDIRECT_MAX_TIMES = 5
 
+# Browser rendering (crawler/browser.py, crawler/interactions.py): bounded in pages, time and
+# clicks, so one heavy site cannot stall the cycle.
+IMGCRAWL_BROWSER_MAX_PAGES = 4  # pages open at once (memory grows with each)
+IMGCRAWL_BROWSER_NAVIGATION_TIMEOUT = 20.0  # seconds to load a page, as DOWNLOAD_TIMEOUT
+IMGCRAWL_BROWSER_ACTION_TIMEOUT = 5.0  # seconds for one click, wait or data load
+IMGCRAWL_BROWSER_INTERACTION_BUDGET = 30.0  # seconds for all interactions on one page
+IMGCRAWL_BROWSER_MAX_CLICKS = 20  # "Load more" clicks per page
+IMGCRAWL_BROWSER_MAX_TABS = 12  # tabs visited per tablist (a year per tab needs under 10)
+IMGCRAWL_BROWSER_CRASH_RETRIES = 2  # a page whose browser died is tried again this often
+IMGCRAWL_MEMORY_SAMPLE_INTERVAL = 0.5  # seconds between samples of the browser's memory
+
 # Navigation budget per program.
 IMGCRAWL_MAX_DEPTH = 3
 IMGCRAWL_PAGE_BUDGET = 40

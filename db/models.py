@@ -58,6 +58,8 @@ class Program(Base):
     website: Mapped[str] = mapped_column(String(2000))
     allowed_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
     render_mode: Mapped[str] = mapped_column(String(16), default="auto")  # auto|static|browser
+    # Interactions on rendered pages (crawler/interactions.py); None = the generic ones.
+    browser_actions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)

@@ -36,8 +36,9 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from w3lib.url import canonicalize_url
 
-from crawler.browser import ALLOWED_PRIVATE_HOSTS, needs_browser, settle_page_methods
+from crawler.browser import ALLOWED_PRIVATE_HOSTS, BrowserConfig, is_route, needs_browser
 from crawler.capture_store import CaptureStore
+from crawler.interactions import browser_failure, is_crash, page_methods, static_selectors
 from crawler.items import CaptureItem
 from crawler.middlewares import BlockedAddress
 from crawler.safe_resolver import REFUSED_NAMES
@@ -59,8 +60,9 @@ FAILURE_REASONS = (
 
 
 def canonical(url: str) -> str:
-    """The URL a page is stored under: no fragment, sorted query."""
-    return canonicalize_url(url, keep_fragments=False)
+    """The URL a page is stored under: sorted query, no fragment unless it is a client-side
+    route ("#/residents"), which names a page of its own."""
+    return canonicalize_url(url, keep_fragments=is_route(urlparse(url).fragment))
 
 
 def in_domains(url: str, domains: tuple[str, ...]) -> bool:
@@ -91,7 +93,11 @@ class ProgramSpider(scrapy.Spider):
         self.known_pages: dict[str, dict[str, dict[str, Any]]] = {}
         self.not_due_seen: set[tuple[str, str]] = set()
         self.render_modes: dict[str, str] = {}
+        self.actions: dict[str, list[dict[str, Any]] | None] = {}
+        self.action_xpaths: dict[str, tuple[str, ...]] = {}
+        self.routes_seen: set[str] = set()
         self.browser = False
+        self.browser_config: BrowserConfig | None = None
         # Domains are checked by host below: Scrapy's allow_domains compares host:port.
         # PDFs are followed (rosters and visa policies are often posted as PDFs).
         self.link_extractor = LinkExtractor(
@@ -107,6 +113,8 @@ class ProgramSpider(scrapy.Spider):
         spider.budget = settings.getint("IMGCRAWL_PAGE_BUDGET")
         spider.store = CaptureStore(Path(settings["IMGCRAWL_DATA_DIR"]))
         spider.browser = settings.getbool("IMGCRAWL_BROWSER")
+        if spider.browser:
+            spider.browser_config = BrowserConfig.from_settings(settings)
         ALLOWED_PRIVATE_HOSTS.update(
             h.lower() for h in settings.getlist("IMGCRAWL_ALLOW_PRIVATE_HOSTS")
         )
@@ -117,6 +125,8 @@ class ProgramSpider(scrapy.Spider):
             self.domains[program["id"]] = tuple(program["allowed_domains"])
             self.known_pages[program["id"]] = program.get("known_pages", {})
             self.render_modes[program["id"]] = program.get("render_mode", "auto")
+            self.actions[program["id"]] = program.get("browser_actions")
+            self.action_xpaths[program["id"]] = static_selectors(program.get("browser_actions"))
             # Programs whose last crawl failed go first (the orchestrator listed them first).
             score = 200 if program.get("retry_first") else 100
             for output in self._visit(program["id"], program["website"], depth=0, score=score):
@@ -155,6 +165,9 @@ class ProgramSpider(scrapy.Spider):
             if isinstance(archived, TextResponse) and depth < self.max_depth:
                 yield from self.follow_links(archived)
             return
+        if is_route(urlparse(url).fragment):
+            yield from self._visit_route(program_id, url, depth, score, expected)
+            return
         self.requests_per_program[program_id] += 1
         meta: dict[str, Any] = {
             "program_id": program_id,
@@ -162,11 +175,7 @@ class ProgramSpider(scrapy.Spider):
             "expected_type": expected,
         }
         if self.browser and self.render_modes[program_id] == "browser":
-            meta.update(
-                playwright=True,
-                render_reason="render_mode",
-                playwright_page_methods=settle_page_methods(),
-            )
+            meta.update(self._browser_meta(program_id, "render_mode"))
         headers = {}
         if known:
             if known.get("etag"):
@@ -183,9 +192,52 @@ class ProgramSpider(scrapy.Spider):
             headers=headers,
         )
 
+    def _visit_route(
+        self, program_id: str, url: str, depth: int, score: int, expected: str | None
+    ) -> Iterator[Any]:
+        """A client-side route ("/#/residents") exists only in a browser: render it directly.
+
+        Scrapy's duplicate filter ignores fragments, so routes are deduplicated here.
+        """
+        if not self.browser or self.render_modes[program_id] == "static":
+            self.crawler.stats.inc_value("imgcrawl/routes_skipped")
+            return
+        key = f"{program_id} {canonical(url)}"
+        if key in self.routes_seen:
+            return
+        self.routes_seen.add(key)
+        self.requests_per_program[program_id] += 1
+        self.crawler.stats.inc_value("imgcrawl/rendered/hash_route")
+        yield scrapy.Request(
+            url,
+            callback=self.capture_page,
+            errback=self.record_failure,
+            priority=score,
+            dont_filter=True,
+            meta={
+                "program_id": program_id,
+                "page_depth": depth,
+                "expected_type": expected,
+                **self._browser_meta(program_id, "hash_route"),
+            },
+        )
+
+    def _browser_meta(self, program_id: str, reason: str) -> dict[str, Any]:
+        """Meta keys that send a request to the browser, with the program's interactions."""
+        assert self.browser_config is not None
+        return {
+            "playwright": True,
+            "render_reason": reason,
+            "playwright_page_methods": page_methods(
+                self.actions[program_id], self.browser_config.limits
+            ),
+        }
+
     def capture_page(self, response: Response) -> Iterator[Any]:
         """Hand the page to the pipeline, then queue its best links."""
         meta = response.meta
+        if meta.get("playwright"):
+            self._count_interactions(meta)
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
         yield CaptureItem(
             program_id=meta["program_id"],
@@ -220,7 +272,9 @@ class ProgramSpider(scrapy.Spider):
             or not isinstance(response, TextResponse)
         ):
             return None
-        reason = needs_browser(response, meta.get("expected_type"))
+        reason = needs_browser(
+            response, meta.get("expected_type"), self.action_xpaths.get(program_id, ())
+        )
         if reason is None:
             return None
         self.crawler.stats.inc_value(f"imgcrawl/rendered/{reason}")
@@ -234,11 +288,15 @@ class ProgramSpider(scrapy.Spider):
                 "program_id": program_id,
                 "page_depth": meta["page_depth"],
                 "expected_type": meta.get("expected_type"),
-                "playwright": True,
-                "playwright_page_methods": settle_page_methods(),
-                "render_reason": reason,
+                **self._browser_meta(program_id, reason),
             },
         )
+
+    def _count_interactions(self, meta: dict[str, Any]) -> None:
+        """Stats from what the page methods did: `imgcrawl/interactions/<action>[/<outcome>]`."""
+        for method in meta.get("playwright_page_methods") or ():
+            for key, count in (getattr(method, "result", None) or {}).items():
+                self.crawler.stats.inc_value(f"imgcrawl/interactions/{key}", count)
 
     def _archived(self, response: Response) -> Response:
         """The body we stored for a page (304 or not due), to follow its links again."""
@@ -271,6 +329,11 @@ class ProgramSpider(scrapy.Spider):
     def record_failure(self, failure: Failure) -> Iterator[CaptureItem]:
         """A failed fetch is a capture with a reason; robots.txt refusals are only counted."""
         request = failure.request
+        if request.meta.get("playwright") and is_crash(failure.value):
+            retry = self._retry_after_crash(request)
+            if retry is not None:
+                yield retry
+                return
         # HttpError and BlockedAddress are IgnoreRequests too, but they are real failures.
         if failure.check(IgnoreRequest) and not failure.check(HttpError, BlockedAddress):
             if ROBOTS_FORBIDDEN in str(failure.value):
@@ -287,6 +350,8 @@ class ProgramSpider(scrapy.Spider):
             reason = f"http_{status}"
         elif failure.check(BlockedAddress):
             reason = str(failure.value)
+        elif request.meta.get("playwright") and browser_failure(failure.value):
+            reason = browser_failure(failure.value)
         elif urlparse(request.url).hostname in REFUSED_NAMES:
             # SafeResolver refused the name; the download only saw "no address".
             reason = REFUSED_NAMES[urlparse(request.url).hostname]
@@ -311,6 +376,24 @@ class ProgramSpider(scrapy.Spider):
             headers=headers,
             error=reason,
         )
+
+    def _retry_after_crash(self, request: scrapy.Request) -> scrapy.Request | None:
+        """The same page again if its browser died and retries are left (the browser is
+        relaunched for it), else None."""
+        assert self.browser_config is not None
+        self.crawler.stats.inc_value("imgcrawl/browser/crashed_pages")
+        attempt = request.meta.get("browser_attempt", 0) + 1
+        if attempt > self.browser_config.crash_retries:
+            return None
+        self.crawler.stats.inc_value("imgcrawl/browser/crash_retries")
+        meta = {
+            key: request.meta[key]
+            for key in ("program_id", "page_depth", "expected_type", "render_reason")
+            if key in request.meta
+        }
+        meta.update(self._browser_meta(meta["program_id"], meta["render_reason"]))
+        meta["browser_attempt"] = attempt
+        return request.replace(meta=meta, dont_filter=True)
 
     @staticmethod
     def _headers(response: Response) -> dict[str, Any]:

@@ -80,3 +80,61 @@ def test_a_bad_file_imports_nothing(db, tmp_path):
         import_programs(db, parse_program_list(write(tmp_path, "p.csv", GOOD + "x,X,,,,,bad,,,\n")))
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Program)) == 0
+
+
+ACTIONS_HEADER = HEADER.replace(",active\n", ",active,browser_actions\n")
+
+
+def test_browser_actions_are_parsed_validated_and_stored(db, tmp_path):
+    csv_text = ACTIONS_HEADER + (
+        "alpha-im,Alpha IM,,,,,https://alpha.example.org/,,auto,true,"
+        '"click button.cookies; tabs .years > li => #panel; load_more #more; wait 500"\n'
+        "beta-fm,Beta FM,,,,,https://beta.example.org/,,auto,true,\n"
+        "gamma-fm,Gamma FM,,,,,https://gamma.example.org/,,auto,true,none\n"
+    )
+    alpha, beta, gamma = parse_program_list(write(tmp_path, "p.csv", csv_text))
+    assert alpha.browser_actions == [
+        {"action": "click", "selector": "button.cookies"},
+        {"action": "tabs", "selector": ".years > li", "panel": "#panel"},
+        {"action": "load_more", "selector": "#more"},
+        {"action": "wait", "ms": 500},
+    ]
+    assert beta.browser_actions is None  # blank: the generic interactions
+    assert gamma.browser_actions == [{"action": "none"}]
+    import_programs(db, [alpha, beta, gamma])
+    with db.session() as session:
+        assert session.get(Program, "alpha-im").browser_actions == alpha.browser_actions
+        assert session.get(Program, "beta-fm").browser_actions is None
+    yaml_list = write(
+        tmp_path,
+        "p.yaml",
+        "- id: a\n  name: A\n  website: https://a.org/\n"
+        "  browser_actions:\n    - load_more button.more\n    - generic\n",
+    )
+    assert parse_program_list(yaml_list)[0].browser_actions == [
+        {"action": "load_more", "selector": "button.more"},
+        {"action": "generic"},
+    ]
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("scroll .x", "unknown action 'scroll'"),
+        ("click", "click needs a CSS selector"),
+        ("click text=Load more", "is not a CSS selector"),
+        ("wait soon", "wait takes milliseconds"),
+        ("wait 60000", "wait takes milliseconds"),
+        ("none; click .x", "'none' must be the only action"),
+        ("click [title='a;b]", "unbalanced quote"),
+    ],
+)
+def test_bad_browser_actions_name_the_line(tmp_path, value, message):
+    csv_text = ACTIONS_HEADER + (
+        "alpha-im,Alpha IM,,,,,https://alpha.example.org/,,auto,true,\n"
+        f'beta-fm,Beta FM,,,,,https://beta.example.org/,,auto,true,"{value}"\n'
+    )
+    with pytest.raises(ProgramListError) as error:
+        parse_program_list(write(tmp_path, "p.csv", csv_text))
+    assert str(error.value).startswith("p.csv line 3: browser_actions: ")
+    assert message in str(error.value) and "\n" not in str(error.value)
