@@ -60,6 +60,8 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         "pages_rendered": sum(1 for row in rows if row.rendered),
         "rendered_pages": _rendered_pages(session, run_id),
         "browser": (run.stats or {}).get("browser", "off"),
+        "browser_use": _browser_use(scrapy_stats),
+        "memory": _memory(scrapy_stats),
         "pages_failed": sum(failed.values()),
         "failed_by_reason": dict(sorted(failed.items())),
         "robots_skipped": sum(robots.values()),
@@ -96,3 +98,32 @@ def _rendered_pages(session: Session, run_id: int) -> list[dict[str, str]]:
         {"url": url, "reason": (headers or {}).get("X-Imgcrawl-Render-Reason", "?")}
         for url, headers in rows
     ]
+
+
+def _browser_use(stats: dict[str, Any]) -> dict[str, int]:
+    """How the browser fared: launches (more than one means it was restarted), pages opened
+    and the most open at once, pages caught in a crash and retried."""
+    return {
+        "launches": stats.get("playwright/browser_count", 0),
+        "pages_opened": stats.get("playwright/page_count", 0),
+        "max_concurrent_pages": stats.get("playwright/page_count/max_concurrent", 0),
+        "crashed_pages": stats.get("imgcrawl/browser/crashed_pages", 0),
+        "crash_retries": stats.get("imgcrawl/browser/crash_retries", 0),
+    }
+
+
+def _memory(stats: dict[str, Any]) -> dict[str, float | int | None]:
+    """Peak memory in MiB (crawler/memory.py): the crawl process, the Chromium tree (PSS and
+    RSS sums) and the Playwright driver."""
+
+    def mib(key: str) -> float | None:
+        value = stats.get(f"imgcrawl/memory/{key}")
+        return None if value is None else round(value / 2**20, 1)
+
+    return {
+        "crawl_peak_rss_mib": mib("crawl_peak_rss"),
+        "browser_peak_pss_mib": mib("browser_peak_pss"),
+        "browser_peak_rss_mib": mib("browser_peak_rss"),
+        "driver_peak_rss_mib": mib("driver_peak_rss"),
+        "browser_peak_processes": stats.get("imgcrawl/memory/browser_peak_processes", 0),
+    }

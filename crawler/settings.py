@@ -62,6 +62,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "crawler.progress.ProgressReporter": 500,
+    "crawler.memory.MemoryMonitor": 510,
 }
 HTTPERROR_ALLOW_ALL = False
 COOKIES_ENABLED = False
