@@ -41,8 +41,12 @@ def test_the_run_completes_and_reports(demo_run):
     report = summary["report"]
     assert report["programs"] == len(EXPECTED)
     assert report["pages_fetched"] >= 3 * len(EXPECTED)
-    # Only the pages that need a browser were rendered, each for its stated reason.
-    rendered = {(urlparse(p["url"]).path, p["reason"]) for p in report["rendered_pages"]}
+    # Only the pages that need a browser were rendered, each for its stated reason
+    # (client-side routes keep their fragment: "/#/residents").
+    rendered = {
+        (urlparse(p["url"])._replace(scheme="", netloc="").geturl(), p["reason"])
+        for p in report["rendered_pages"]
+    }
     assert rendered == {
         (path, reason) for e in EXPECTED.values() for path, reason in e.get("rendered", {}).items()
     }
