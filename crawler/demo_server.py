@@ -4,7 +4,8 @@ Each site gets its own loopback address (127.0.0.2, 127.0.0.3, ...) on one share
 Scrapy sees distinct hosts and per-domain politeness is real. Served pages may contain
 `{{site:ID}}` (base URL of another site) and `{{host:ID}}` (its host). Named behaviours, per
 site, for the tests: a `_redirects` file of `OLD_PATH NEW_PATH [STATUS]` lines, and a `_faults`
-file of `PATH STATUS TIMES` lines (answer STATUS the first TIMES requests, then serve the file).
+file of `PATH STATUS TIMES` lines (answer STATUS the first TIMES requests, then serve the file),
+and a `_delays` file of `PATH SECONDS` lines (wait that long before answering, every time).
 Unknown paths are 404. Every request is logged in `requests` with its User-Agent. Files carry
 ETag and Last-Modified and conditional requests get 304, unless `conditional=False` (to test
 the same-body path of a crawler that cannot rely on them).
@@ -17,6 +18,7 @@ import hashlib
 import mimetypes
 import re
 import threading
+import time
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,6 +59,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.demo.requests.append((self.site.id, self.command, self.path))
         self.demo.user_agents.add(self.headers.get("User-Agent", ""))
         path = unquote(urlparse(self.path).path) or "/"
+        delay = self.demo.delays(self.site).get(path)
+        if delay:
+            time.sleep(delay)
         fault = self.demo.take_fault(self.site, path)
         if fault:
             self.send_response(fault)
@@ -155,6 +160,7 @@ class DemoServer:
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
         self._redirects: dict[str, dict[str, tuple[str, int]]] = {}
+        self._delays: dict[str, dict[str, float]] = {}
 
     def url(self, site_id: str) -> str:
         return f"http://{self.sites[site_id].host}:{self.port}"
@@ -191,6 +197,13 @@ class DemoServer:
                 for parts in self._table(site, "_redirects")
             }
         return self._redirects[site.id]
+
+    def delays(self, site: DemoSite) -> dict[str, float]:
+        if site.id not in self._delays:
+            self._delays[site.id] = {
+                parts[0]: float(parts[1]) for parts in self._table(site, "_delays")
+            }
+        return self._delays[site.id]
 
     def take_fault(self, site: DemoSite, path: str) -> int | None:
         """The status to fail this request with, if the site's _faults say so."""

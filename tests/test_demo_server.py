@@ -1,3 +1,4 @@
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -53,3 +54,14 @@ def test_redirects_404s_and_no_escape_from_the_site_root(tiny_sites):
         assert fetch(server.url("one") + "/nope.html")[0] == 404
         assert fetch(server.url("one") + "/../../secret.txt")[0] == 404
         assert fetch(server.url("one") + "/_redirects")[0] == 404
+
+
+def test_delays_hold_the_answer_back(tiny_sites):
+    (tiny_sites / "two" / "site" / "_delays").write_text("/x.html 0.5\n")
+    with DemoServer(tiny_sites) as server:
+        started = time.monotonic()
+        assert fetch(server.url("two") + "/x.html")[0] == 200
+        assert time.monotonic() - started >= 0.5
+        started = time.monotonic()
+        fetch(server.url("two") + "/")
+        assert time.monotonic() - started < 0.5
