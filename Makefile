@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test setup system-deps bench clean
+.PHONY: demo test setup system-deps browser-deps bench clean
 
 $(BIN)/imgcrawl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,11 @@ setup: $(BIN)/imgcrawl
 system-deps:
 	./scripts/install-system-deps
 
-demo: setup
+# The demo renders its JavaScript sites, so it needs Chromium (not PostgreSQL).
+browser-deps:
+	./scripts/install-system-deps browser
+
+demo: setup browser-deps
 	$(BIN)/imgcrawl --data-dir ./imgcrawl-data demo
 
 test: setup system-deps
