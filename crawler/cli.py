@@ -684,6 +684,19 @@ def _rendered(report: dict[str, Any]) -> str:
     return f"{len(pages)} ({reasons}; {state})" if pages else f"0 ({state})"
 
 
+def _browser_figures(report: dict[str, Any]) -> str:
+    use, memory = report.get("browser_use") or {}, report.get("memory") or {}
+    if not use.get("launches"):
+        return f"not started (crawl peak {memory.get('crawl_peak_rss_mib', '?')} MiB)"
+    return (
+        f"{use['launches']} launch(es), {use['pages_opened']} pages, at most "
+        f"{use['max_concurrent_pages']} open, {use['crashed_pages']} caught in a crash; peak "
+        f"memory MiB: crawl {memory.get('crawl_peak_rss_mib')}, Chromium "
+        f"{memory.get('browser_peak_pss_mib')} PSS / {memory.get('browser_peak_rss_mib')} RSS "
+        f"in {memory.get('browser_peak_processes')} processes"
+    )
+
+
 def _report_table(summary: dict[str, Any]) -> Table:
     r = summary["report"]
     table = Table(title=f"Run {summary['id']} ({summary['status']})", show_header=False)
@@ -698,6 +711,7 @@ def _report_table(summary: dict[str, Any]) -> Table:
         ("skipped by robots.txt", r.get("robots_skipped")),
         ("blocked private addresses", r.get("blocked_private_address")),
         ("pages rendered", _rendered(r)),
+        ("browser", _browser_figures(r)),
         ("bytes downloaded", r.get("bytes_downloaded")),
         ("value changes", r.get("changes")),
         ("no roster found", ", ".join(r.get("programs_without_roster", [])) or "none"),

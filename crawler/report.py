@@ -101,11 +101,13 @@ def _rendered_pages(session: Session, run_id: int) -> list[dict[str, str]]:
 
 
 def _browser_use(stats: dict[str, Any]) -> dict[str, int]:
-    """How the browser fared: launches (more than one means it was restarted), pages opened
-    and the most open at once, pages caught in a crash and retried."""
+    """How the browser fared: launches (more than one means it was restarted), pages opened,
+    closed (fewer than opened: pages lost with a crashed browser) and the most open at once,
+    pages caught in a crash and retried."""
     return {
         "launches": stats.get("playwright/browser_count", 0),
         "pages_opened": stats.get("playwright/page_count", 0),
+        "pages_closed": stats.get("playwright/page_count/closed", 0),
         "max_concurrent_pages": stats.get("playwright/page_count/max_concurrent", 0),
         "crashed_pages": stats.get("imgcrawl/browser/crashed_pages", 0),
         "crash_retries": stats.get("imgcrawl/browser/crash_retries", 0),

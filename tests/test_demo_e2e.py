@@ -51,6 +51,11 @@ def test_the_run_completes_and_reports(demo_run):
         (path, reason) for e in EXPECTED.values() for path, reason in e.get("rendered", {}).items()
     }
     assert report["pages_rendered"] == len(rendered)
+    # One browser, every page it opened closed again, the page cap held, memory reported.
+    use, memory = report["browser_use"], report["memory"]
+    assert use["launches"] == 1 and use["pages_opened"] == use["pages_closed"] == len(rendered)
+    assert 1 <= use["max_concurrent_pages"] <= 4
+    assert memory["browser_peak_pss_mib"] > 0 and memory["crawl_peak_rss_mib"] > 0
     without_roster = sorted(p for p, e in EXPECTED.items() if not e.get("roster"))
     assert report["programs_without_roster"] == without_roster
     without_visa = sorted(
