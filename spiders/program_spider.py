@@ -45,6 +45,7 @@ from crawler.safe_resolver import REFUSED_NAMES
 from spiders.link_scoring import expected_type, score_link
 
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
+DOCUMENT_EXTENSIONS = (".pdf",)
 FAILURE_REASONS = (
     # Scrapy 2.19 wraps download errors in its own types; the Twisted ones are kept for older
     # download handlers.
@@ -174,7 +175,9 @@ class ProgramSpider(scrapy.Spider):
             "page_depth": depth,
             "expected_type": expected,
         }
-        if self.browser and self.render_modes[program_id] == "browser":
+        # Documents are never rendered: Chromium would hand back its PDF viewer, not the PDF.
+        document = urlparse(url).path.lower().endswith(DOCUMENT_EXTENSIONS)
+        if self.browser and self.render_modes[program_id] == "browser" and not document:
             meta.update(self._browser_meta(program_id, "render_mode"))
         headers = {}
         if known:

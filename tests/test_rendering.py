@@ -15,6 +15,7 @@ from crawler.orchestrate import CrawlOptions, run_cycle
 from crawler.programs_io import import_programs, parse_program_list
 from db import queries
 from db.models import Capture, CrawlRun, Page
+from db.session import Database
 
 
 def lumen_only(db, server, data_dir, **options) -> int:
@@ -91,3 +92,32 @@ def test_the_cli_refuses_in_one_line(tmp_path, demo_server):
         "error: no browser at /nonexistent/chromium: install Debian's chromium, or use "
         "--browser never"
     ]
+
+
+def test_browser_mode_renders_pages_but_reads_pdfs_as_pdfs(demo_server, tmp_path):
+    listing = tmp_path / "programs.csv"
+    rows = [
+        line.replace(",static,true", ",browser,true")
+        for line in demo_server.substitute(DEMO_PROGRAMS.read_text()).splitlines()
+        if line.startswith(("id,", "coastal-fm,"))
+    ]
+    listing.write_text("\n".join(rows) + "\n")
+    db = Database(f"sqlite:///{tmp_path / 'browser-mode.sqlite3'}")
+    import_programs(db, parse_program_list(listing))
+    run_id = run_cycle(
+        db,
+        tmp_path,
+        CrawlOptions(download_delay=0.05, allow_private_hosts=tuple(demo_server.hosts())),
+    )
+    with db.session() as session:
+        rows = session.execute(
+            select(Page.url, Capture.rendered, Capture.content_type)
+            .join(Capture, Capture.page_id == Page.id)
+            .where(Capture.run_id == run_id)
+        ).all()
+        values = queries.program_values(session, "coastal-fm")["values"]
+    pdfs = [(rendered, kind) for url, rendered, kind in rows if url.endswith(".pdf")]
+    assert pdfs and all(not rendered and kind == "application/pdf" for rendered, kind in pdfs)
+    assert all(rendered for url, rendered, _ in rows if not url.endswith(".pdf"))
+    assert values["roster.resident_count"]["value"] == 6
+    db.dispose()
