@@ -62,6 +62,13 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         "browser": (run.stats or {}).get("browser", "off"),
         "browser_use": _browser_use(scrapy_stats),
         "memory": _memory(scrapy_stats),
+        "page_cost_ms": {
+            kind: {
+                figure: scrapy_stats.get(f"imgcrawl/latency/{kind}/{figure}")
+                for figure in ("pages", "median_ms", "p95_ms")
+            }
+            for kind in ("static", "rendered")
+        },
         "pages_failed": sum(failed.values()),
         "failed_by_reason": dict(sorted(failed.items())),
         "robots_skipped": sum(robots.values()),

@@ -63,6 +63,7 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "crawler.progress.ProgressReporter": 500,
     "crawler.memory.MemoryMonitor": 510,
+    "crawler.page_costs.PageCostRecorder": 520,
 }
 HTTPERROR_ALLOW_ALL = False
 COOKIES_ENABLED = False
