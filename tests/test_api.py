@@ -12,7 +12,11 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
+from crawler.cli import DEMO_PROGRAMS
 from web.api import create_app
+
+with DEMO_PROGRAMS.open(newline="") as _handle:
+    DEMO_PROGRAM_COUNT = sum(1 for _ in csv.DictReader(_handle))
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +34,9 @@ def ids(response) -> set[str]:
 def test_programs_list_with_totals_and_filters(api):
     client, _ = api
     everything = client.get("/api/programs").json()
-    assert everything["total"] == 10 and len(everything["items"]) == 10
+    assert everything["total"] == DEMO_PROGRAM_COUNT == len(everything["items"])
     assert ids(client.get("/api/programs", params={"visa.h1b": "conditional"})) == {
+        "aurora-psych",
         "bayou-im",
         "northgate-im",
     }
@@ -44,10 +49,12 @@ def test_programs_list_with_totals_and_filters(api):
         "bayou-im",
         "lumen-im",
         "northgate-im",
+        "prairie-im",
     }
     assert ids(client.get("/api/programs", params={"img_share_min": 0.6})) == {
         "bayou-im",
         "lumen-im",
+        "prairie-im",
         "riverside-fm",
         "summit-em",
     }
@@ -62,11 +69,11 @@ def test_pagination_is_stable_and_complete(api):
     client, _ = api
     pages = [
         client.get("/api/programs", params={"limit": 3, "offset": offset, "sort": "state"}).json()
-        for offset in (0, 3, 6, 9)
+        for offset in range(0, DEMO_PROGRAM_COUNT, 3)
     ]
     seen = [item["id"] for page in pages for item in page["items"]]
-    assert len(seen) == len(set(seen)) == 10
-    assert all(page["total"] == 10 for page in pages)
+    assert len(seen) == len(set(seen)) == DEMO_PROGRAM_COUNT
+    assert all(page["total"] == DEMO_PROGRAM_COUNT for page in pages)
     states = [item["state"] for page in pages for item in page["items"]]
     assert states == sorted(states)
 
@@ -90,7 +97,7 @@ def test_changes_and_runs(api):
     assert client.get("/api/changes", params={"since_run": run_id}).json() == []
     runs = client.get("/api/runs").json()
     assert runs[0]["id"] == run_id and runs[0]["status"] == "completed"
-    assert client.get(f"/api/runs/{run_id}").json()["report"]["programs"] == 10
+    assert client.get(f"/api/runs/{run_id}").json()["report"]["programs"] == DEMO_PROGRAM_COUNT
     assert client.get("/api/runs/999999").status_code == 404
 
 
@@ -125,6 +132,7 @@ def test_export_csv_and_jsonl(demo_run, tmp_path):
         for line in export("--format", "jsonl", "--indicator", "visa.h1b").splitlines()
     ]
     assert {(r["program_id"], r["value"]) for r in rows} == {
+        ("aurora-psych", "conditional"),
         ("bayou-im", "conditional"),
         ("coastal-fm", "no"),
         ("harbor-surgery", "no"),
@@ -132,8 +140,10 @@ def test_export_csv_and_jsonl(demo_run, tmp_path):
         ("lumen-im", "no"),
         ("mesa-psych", "no"),
         ("northgate-im", "conditional"),
+        ("prairie-im", "no"),
         ("riverside-fm", "no"),
         ("summit-em", "no"),
+        ("tidewater-peds", "yes"),
     }
     assert all(r["quote"] and r["url"] for r in rows)
     out = tmp_path / "all.csv"
