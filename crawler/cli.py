@@ -19,6 +19,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 import scheduler
+from crawler import evaluation
 from crawler.browser import BrowserUnavailable
 from crawler.capture_store import CaptureStore
 from crawler.config import data_dir as resolve_data_dir
@@ -261,10 +262,18 @@ def normalize(
 def extract(
     file: Path,
     url: Annotated[str, typer.Option(help="URL to report the page under.")] = "",
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Day the page was fetched, for stale-page detection (default: today).",
+        ),
+    ] = None,
 ) -> None:
     """Run the normalizers on one .html/.htm, .txt or .pdf file and print the extract JSON.
 
-    Example: imgcrawl extract page.html --url https://example.org/residents
+    Example: imgcrawl extract page.html --url https://example.org/residents --as-of 2026-11-01
     """
     suffix = file.suffix.lower()
     if suffix not in CONTENT_TYPES:
@@ -274,7 +283,8 @@ def extract(
     except OSError as error:
         raise UsageError(f"{file}: cannot read ({error.strerror})") from error
     content_type = CONTENT_TYPES[suffix]
-    _print_json(extract_contract(document_from(body, content_type, url or file.resolve().as_uri())))
+    document = document_from(body, content_type, url or file.resolve().as_uri())
+    _print_json(extract_contract(document, (as_of or datetime.now(UTC)).date()))
 
 
 @app.command()
@@ -621,6 +631,102 @@ def schools_match(name: str) -> None:
     )
 
 
+@app.command("eval")
+def eval_command(
+    corpus: Annotated[
+        Path, typer.Option(help="Labelled corpus directory (see its README.md).")
+    ] = evaluation.DEFAULT_CORPUS,
+    floors: Annotated[
+        Path | None, typer.Option(help="Floors file (default: CORPUS/floors.json).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables.")] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="List every mistake.")] = False,
+    update_floors: Annotated[
+        bool, typer.Option("--update-floors", help="Raise the floors to the current figures.")
+    ] = False,
+    lower_floors: Annotated[
+        str | None,
+        typer.Option(
+            "--lower-floors",
+            metavar="REASON",
+            help="With --update-floors: allow lowering, recording REASON in the floors file.",
+        ),
+    ] = None,
+) -> None:
+    """Score the normalizers on a labelled corpus; exit 1 if a figure falls below its floor.
+
+    Prints precision, recall and accuracy per indicator, the family figures (visa and
+    eligibility value accuracy, support F1), roster figures, school classification accuracy
+    and pages per second.
+
+    Example: imgcrawl eval --corpus tests/fixtures/eval --errors
+    """
+    if lower_floors and not update_floors:
+        raise UsageError("--lower-floors REASON goes with --update-floors")
+    floors_file = floors or evaluation.floors_path(corpus)
+    report = evaluation.evaluate(corpus)
+    figures = report.figures()
+    pinned = evaluation.read_floors(floors_file)["floors"]
+    if as_json:
+        _print_json({**report.as_dict(), "floors": pinned})
+    else:
+        console.print(_eval_indicator_table(report))
+        console.print(_eval_figures_table(figures, pinned))
+        if errors:
+            for m in report.mistakes:
+                quote = f"  \u00ab{m.quote[:90]}\u00bb" if m.quote else ""
+                console.print(
+                    f"{m.case}: {m.indicator}: expected {m.expected!r}, got {m.predicted!r}{quote}",
+                    markup=False,
+                    highlight=False,
+                )
+        console.print(
+            f"{report.pages} pages, {report.pages_per_second:.0f} pages/s on one core "
+            f"(largest page {report.largest_page_bytes / 1024:.0f} KiB)"
+        )
+    if update_floors:
+        entry = evaluation.update_floors(figures, floors_file, lower_floors)
+        err_console.print(f"floors updated in {floors_file}: {len(entry['raised'])} raised")
+        return
+    evaluation.check_floors(figures, floors_file)
+
+
+def _eval_indicator_table(report: evaluation.EvalReport) -> Table:
+    table = Table(title=f"Indicators ({report.pages} pages)")
+    for column in ("indicator", "expected", "tp", "fp", "fn", "wrong", "precision", "recall"):
+        table.add_column(column, justify="left" if column == "indicator" else "right")
+    table.add_column("accuracy", justify="right")
+    for name, c in report.as_dict()["indicators"].items():
+        table.add_row(
+            name,
+            *(str(c[k]) for k in ("expected", "tp", "fp", "fn", "wrong")),
+            *(_pct(c[k]) for k in ("precision", "recall", "accuracy")),
+        )
+    return table
+
+
+def _eval_figures_table(figures: dict[str, float], floors: dict[str, float]) -> Table:
+    table = Table(title="Figures")
+    for column in ("figure", "value", "floor", "target"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    for name, value in figures.items():
+        if name.startswith("indicator."):
+            continue  # per-indicator F1 is in the table above; its floor is still checked
+        target = evaluation.TARGETS.get(name)
+        mark = "" if target is None else (" met" if value >= target else " NOT met")
+        table.add_row(
+            name,
+            _pct(value),
+            _pct(floors.get(name)),
+            "-" if target is None else f"{_pct(target)}{mark}",
+        )
+    return table
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
 @app.command("db-upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Create or migrate the database schema to the newest version.
@@ -733,6 +839,8 @@ ONE_LINE_ERRORS = (
     AccountError,
     BrowserUnavailable,
     VocabularyError,
+    evaluation.CorpusError,
+    evaluation.BelowFloors,
 )
 
 

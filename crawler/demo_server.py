@@ -2,7 +2,8 @@
 
 Each site gets its own loopback address (127.0.0.2, 127.0.0.3, ...) on one shared free port, so
 Scrapy sees distinct hosts and per-domain politeness is real. Served pages may contain
-`{{site:ID}}` (base URL of another site) and `{{host:ID}}` (its host). Named behaviours, per
+`{{site:ID}}` (base URL of another site), `{{host:ID}}` (its host) and `{{class:N}}` (a class
+year that stays current). Named behaviours, per
 site, for the tests: a `_redirects` file of `OLD_PATH NEW_PATH [STATUS]` lines, and a `_faults`
 file of `PATH STATUS TIMES` lines (answer STATUS the first TIMES requests, then serve the file),
 and a `_delays` file of `PATH SECONDS` lines (wait that long before answering, every time).
@@ -20,6 +21,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +29,23 @@ from urllib.parse import unquote, urlparse
 
 DEFAULT_SITES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sites"
 PLACEHOLDER = re.compile(r"\{\{(site|host):([a-z0-9_-]+)\}\}")
+# "Class of {{class:0}}": the class graduating at the end of the current academic year (July to
+# June), {{class:1}} the one after. The demo sites stay current the way a maintained site does,
+# so a roster read on any day lists the same residents.
+CLASS_PLACEHOLDER = re.compile(r"\{\{class:([0-9])\}\}")
+
+
+def graduating_class(offset: int, today: date | None = None) -> int:
+    """The year the class OFFSET years behind the current graduating class finishes."""
+    today = today or date.today()
+    return today.year + (1 if today.month >= 7 else 0) + offset
+
+
+def substitute_class_years(text: str, today: date | None = None) -> str:
+    """Replace {{class:N}} with the graduating year of that class."""
+    return CLASS_PLACEHOLDER.sub(lambda m: str(graduating_class(int(m.group(1)), today)), text)
+
+
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
 
 
@@ -169,7 +188,7 @@ class DemoServer:
         return [site.host for site in self.sites.values()]
 
     def substitute(self, text: str) -> str:
-        """Replace {{site:ID}} and {{host:ID}} with this server's addresses."""
+        """Replace {{site:ID}} and {{host:ID}} with this server's addresses, and {{class:N}}."""
 
         def replace(match: re.Match) -> str:
             kind, site_id = match.groups()
@@ -177,7 +196,7 @@ class DemoServer:
                 return match.group(0)
             return self.url(site_id) if kind == "site" else self.sites[site_id].host
 
-        return PLACEHOLDER.sub(replace, text)
+        return substitute_class_years(PLACEHOLDER.sub(replace, text))
 
     @staticmethod
     def _table(site: DemoSite, name: str) -> list[list[str]]:

@@ -132,7 +132,9 @@ def normalize_captures(
             capture = session.get(Capture, capture_id)
             try:
                 body = store.get(sha256)
-                result = extract_page(document_from(body, capture.content_type, url))
+                # Staleness is judged against the day the page was fetched, not today.
+                as_of = capture.fetched_at.date() if capture.fetched_at else None
+                result = extract_page(document_from(body, capture.content_type, url), as_of)
             except Exception as error:  # one unreadable page must not stop the stage
                 logger.warning("cannot extract capture %s (%s): %s", capture_id, url, error)
                 stats.failed += 1

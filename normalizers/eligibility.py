@@ -1,17 +1,31 @@
 """Eligibility rules -> elig.* findings, with strictness (hard | preferred) on each.
 
-Only stated minimums become elig.step*_min: averages, medians and "preferred"/"competitive"
-levels describe the class, not the bar. Questions are skipped (they state nothing).
+Each sentence is read on its own first, then with its label (the dt, table header, FAQ question
+or heading it answers: "Step 2 CK" / "Our cut-off is 215."); when the label was needed, the
+evidence quotes it too. Rules:
+  - scores: only stated minimums; averages, medians, "preferred"/"competitive" levels describe
+    the class, not the bar;
+  - attempts: the maximum per step ("first attempt only" = 1); a class statistic ("every intern
+    passed on the first attempt") is not a rule;
+  - years since graduation: a number of years, or a calendar-year cutoff read against the day
+    the page was fetched ("2020 or later" on 2026-11-01 = 6);
+  - US clinical experience required / preferred / not required; observerships counted or not;
+  - the ECFMG certificate required (with its deadline when stated);
+  - IMGs considered or not.
+Questions are skipped (they state nothing); their answers are read with them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from datetime import date
 
 from normalizers.document import Document, Finding, FindingList
-from normalizers.sentences import Sentence, sentences
+from normalizers.sentences import Sentence, Span, sentences
+from normalizers.terms import IMG_TERM
 
-EXTRACTOR = "eligibility@1"
+EXTRACTOR = "eligibility@2"
 
 NUMBER_WORDS = {
     "one": 1,
@@ -25,106 +39,152 @@ NUMBER_WORDS = {
     "nine": 9,
     "ten": 10,
     "single": 1,
+    "once": 1,
+    "twice": 2,
 }
 NUM = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 
 STEP_MENTION = re.compile(r"\bstep\s*(1|i|one|2\s*ck|2|ii\s*ck|two)\b(?!\s*cs)")
-SCORE = re.compile(r"(?<![\d.])(1[89]\d|2[0-9]\d)(?!\d|\.\d|%)")
+SCORE = re.compile(r"(?<![\d.])(1[89]\d|2[0-9]\d)(?!\d|\.\d|%| ?(?:hours|days|weeks|months))")
 MINIMUM_WORDS = re.compile(
-    r"\bminimum\b|\bat least\b|\bno (?:less|lower) than\b|>=|≥|\bor (?:higher|above|greater|better)\b"
-    r"|\bcut-?off\b|\bthreshold\b|\bmust (?:have |score|achieve)|\brequired?\b|\bbelow\b.{0,30}\bnot\b"
+    r"\bminimums?\b|\bat least\b|\bno (?:less|lower) than\b|>=|≥|\bor (?:higher|above|greater|better)"
+    r"|\bcut-?offs?\b|\bthreshold\b|\bmust (?:have |score|achieve)|\brequired?\b|\bfloor\b"
+    r"|\bbelow\b.{0,40}\b(?:not|ineligible)\b|\blower than\b.{0,40}\bnot\b|\bscreen(?:ed|ing)?\b"
 )
 NOT_A_MINIMUM = re.compile(
     r"\baverage\b|\bmean\b|\bmedian\b|\bprefer|\bcompetitive\b|\btypical|\brecommend|\bideal"
-    r"|\bstrong applicants?\b|\bmatched\b|\brange\b"
+    r"|\bstrong applicants?\b|\bmatched\b|\brange\b|\bno (?:fixed |firm |set )?(?:minimum|cut-?off)"
+    r"|\bdo(?:es)? not (?:use|have|set) an? (?:\w+ )?(?:minimum|cut-?off)|\bstill (?:be )?reviewed"
 )
-PREFERRED = re.compile(r"\bprefer|\bideally\b|\bstrongly (?:encouraged|recommended)\b|\bdesir")
+PREFERRED = re.compile(
+    r"\bprefer|\bideally\b|\bstrongly (?:encouraged|recommended)\b|\bdesir|\bgiven preference"
+    r"|\brecommended\b|\bencouraged\b|\bplus\b|\badvantage"
+)
+# A rule, not a description of the class: "must", "only", "will not be considered", "prefer".
+RULE_WORDS = re.compile(
+    r"\bmust\b|\bonly\b|\brequire|\bnot (?:be )?(?:considered|eligible|accepted|ranked)|\bineligible"
+    r"|\bcannot\b|\bwill not\b|\bdo(?:es)? not (?:accept|consider)|\ballowed\b|\bpermitted\b"
+    r"|\baccept|\bconsider|\bprefer|\bmaximum\b|\blimit|\bno more than\b|\bat most\b|\bno (?:usmle )?"
+    r"(?:failures?|failed)|\bmay not\b|\bshould\b|\beligib|\bexpect|\bneed"
+)
 
-ATTEMPTS_FIRST = re.compile(
-    r"\b(?:first|1st|single|one) (?:attempt|try|sitting)\b|\bwithout (?:any )?(?:failures?|repeats?)\b"
-    r"|\bno (?:prior )?(?:failed attempts|failures|attempt failures)\b"
+ATTEMPTS_CONTEXT = re.compile(
+    r"\battempt|\btries\b|\bsittings?\b|\btimes\b|\bfail|\bpass(?:ed|es)?\b.{0,40}\bstep"
+    r"|\bstep\b.{0,60}\bpass|\bonce\b|\btwice\b"
 )
 ATTEMPTS_N = re.compile(
-    rf"\b(?:no more than|maximum of|max(?:imum)? of|at most|up to|not more than|a limit of) {NUM} "
-    rf"attempts?|\b{NUM} (?:or fewer|attempts? or less|attempts? maximum|attempts? at most) "
-    rf"|\b{NUM} attempts? (?:or fewer|maximum|at most|per step|on any step)"
+    rf"\b(?:no more than|not more than|maximum of|max(?:imum)?(?: of)?|at most|up to|a limit of"
+    rf"|limited to|a total of)\s*{NUM}\s*(?:attempts?|tries|times|sittings?"
+    rf"|per (?:step|exam)|on (?:any|each|every))"
+    rf"|\b{NUM} (?:attempts? )?(?:or fewer|or less)\b"
+    rf"|\b{NUM} attempts? (?:maximum|at most|per step|on any|on each|on every|allowed|is the most)"
+    rf"|\b(?:no more than|not more than|at most) (twice|once)\b"
 )
-ATTEMPTS_EXCEEDING = re.compile(rf"\bmore than {NUM} attempts?\b.{{0,40}}\b(?:not|ineligible)")
-ATTEMPTS_CONTEXT = re.compile(r"\battempt|\bpass(?:ed)?\b.{0,40}\bstep|\bstep\b.{0,60}\bpass")
+ATTEMPTS_EXCEEDING = re.compile(rf"\bmore than {NUM} (?:attempts?|tries|times|sittings?)\b")
+ATTEMPTS_FIRST = re.compile(
+    r"\b(?:first|1st|single|one)[- ](?:attempt|try|sitting|time)\b|\bwithout (?:any )?(?:failures?"
+    r"|repeats?)\b|\bno (?:prior )?(?:failed attempts|failures|attempt failures|exam failures)\b"
+    r"|\ba (?:single )?failed attempt\b|\bany (?:\w+ )?(?:examination |exam )?failure\b"
+    r"|\bmore than one attempt\b|\bfirst-attempt\b|\bpassed (?:\w+ ){0,3}(?:once|in one sitting)"
+)
 NO_ATTEMPT_LIMIT = re.compile(
-    r"\bno (?:limit|restriction)s? on (?:the number of )?attempts"
-    r"|\bmultiple attempts (?:are|will be) (?:accepted|considered)"
+    r"\bno (?:limit|restriction|maximum)s? on (?:the number of )?(?:attempts|tries)"
+    r"|\bmultiple attempts (?:are|will be|may be) (?:accepted|considered|reviewed)"
+    r"|\battempts? (?:are|is) not (?:limited|counted against)"
 )
 
-YOG = re.compile(
-    rf"\bwithin (?:the (?:last|past) )?{NUM} years? (?:of|from|since|after) (?:your |their )?"
-    rf"(?:medical school )?graduat"
-    rf"|\bgraduat\w* (?:from (?:medical )?school )?(?:with)?in (?:the )?(?:last|past|previous|prior) {NUM} years"
-    rf"|\b(?:no more than|not more than|less than|fewer than|at most|maximum of|up to) {NUM} "
-    rf"years? (?:since|from|after|out of|post[- ]?) ?(?:medical school )?(?:graduation|graduating|school)"
-    rf"|\b{NUM} years? or (?:less|fewer) (?:since|from|after|out of) (?:medical school )?graduat"
-    rf"|\bgraduation (?:date )?(?:within|in) (?:the (?:last|past) )?{NUM} years"
-    rf"|\b{NUM} years? (?:since|from|of) graduation (?:or less|at most|maximum)"
+GRADUATION = re.compile(
+    r"graduat|\byog\b|\byears? (?:since|from|out of|after) (?:medical )?school|\bout of (?:medical )?school"
 )
+YOG_YEARS = re.compile(
+    rf"\bwithin (?:the )?(?:last |past |previous |prior )?{NUM} years?"
+    rf"|\b(?:last|past|previous|prior) {NUM} years"
+    rf"|\b(?:no more than|not more than|less than|fewer than|at most|maximum of|max(?:imum)?|up to"
+    rf"|≤|<=|a maximum of) {NUM} years?"
+    rf"|\b{NUM} years? or (?:less|fewer|sooner|more recently)"
+    rf"|\b{NUM} years? (?:since|from|of|after) (?:medical school )?graduation (?:or less|at most|maximum)"
+)
+YOG_EXCEEDING = re.compile(rf"\bmore than {NUM} years? (?:before|since|ago|prior|after|from|out)")
+CUTOFF_YEAR = re.compile(
+    r"\b((?:19|20)\d\d) or (?:later|after|more recently|newer)\b"
+    r"|\b(?:on or after|in or after|since|from) (?:january 1,? )?((?:19|20)\d\d)\b"
+)
+CUTOFF_BEFORE = re.compile(r"\bbefore (?:january 1,? )?((?:19|20)\d\d)\b")
+REFUSED = re.compile(r"\bmay not\b|\bdo(?:es)? not (?:accept|consider|rank)")
+NOT_ELIGIBLE = re.compile(
+    r"\bnot (?:be )?(?:eligible|considered|accepted)|\bineligible|\bwill not\b|\bcannot\b"
+)
+NO_YOG_LIMIT = re.compile(
+    r"\bno (?:limit|restriction|cut-?off|maximum)\b|\bdoes not set a limit|\bnot (?:set|impose) a limit"
+    r"|\bregardless of (?:when|year)"
+)
+
 USCE = re.compile(
-    r"\b(?:us|united states|american|u\.s) clinical (?:experience|exposure)\b|\busce\b"
+    r"\b(?:us|united states|american|u\.s) (?:clinical|hands-on|patient[- ]care) (?:experience|exposure)"
+    r"|\busce\b|\b(?:clinical|hands-on) (?:experience|exposure|work) (?:\w+ ){0,3}in (?:a |the )?"
+    r"(?:us|united states|american)\b|\bexperience in (?:a |an )?(?:us|american) (?:\w+ ){0,2}"
+    r"(?:setting|hospital|department|clinic|health system|program)"
     r"|\bclinical experience in the (?:us|united states)\b|\bhands-on (?:us )?clinical"
 )
 USCE_NOT_REQUIRED = re.compile(
-    r"\bnot (?:required|necessary|mandatory|a requirement)\b"
-    r"|\bno (?:us |minimum )?(?:clinical experience )?requirement\b"
-    r"|\bdo(?:es)? not (?:require|need)\b|\bis optional\b"
+    r"\bnot (?:required|necessary|mandatory|a requirement|a prerequisite|needed)\b"
+    r"|\bno (?:us |minimum )?(?:clinical experience )?requirement\b|\bis optional\b"
+    r"|\bdo(?:es)? not (?:require|need)\b|^(?:.*\? : )?no\b"
 )
 USCE_REQUIRED = re.compile(
-    r"\brequire|\bmust (?:have|complete|possess)\b|\bmandatory\b"
-    r"|\bnecessary\b|\bneed to have\b|\bessential\b"
+    r"\brequire|\bmust (?:have|complete|possess|include)\b|\bmandatory\b"
+    r"|\bnecessary\b|\bneed to have\b|\bessential\b|\bprerequisite\b|^(?:.*\? : )?yes\b"
 )
 USCE_PREFERRED = re.compile(
-    r"\bprefer|\bstrongly (?:encouraged|recommended)|\brecommended\b"
-    r"|\ban? (?:advantage|asset|plus)\b|\bdesirable\b|\bencouraged\b"
-    r"|\bfavou?rabl"
+    r"\bprefer|\bstrongly (?:encouraged|recommended)|\brecommended\b|\bencourage"
+    r"|\ban? (?:advantage|asset|plus)\b|\bdesirable\b|\bfavou?rabl|\bhelpful\b|\bvalued?\b"
 )
-OBSERVERSHIP = re.compile(r"\bobservership")
+OBSERVERSHIP = re.compile(r"\bobserverships?\b")
+CLAUSES = re.compile(r";|\. |, but\b|, and\b")
 OBSERVERSHIP_NO = re.compile(
     r"\b(?:do|does|will|would|are|is)(?:n't| not)\b.{0,40}\b(?:count|considered|qualify|satisfy|"
-    r"accepted|meet|fulfil|substitute|equivalent)|\bnot (?:count|considered|accepted|sufficient)"
-    r"|\bcannot (?:count|substitute|replace)|\bdo(?:es)? not meet\b|\bexcluding observerships\b"
-    r"|\bobserverships? alone\b"
+    r"accepted|meet|fulfil|substitute|equivalent)|\bnot (?:count|considered|accepted|sufficient|"
+    r"enough)|\bcannot (?:count|substitute|replace)|\bdo(?:es)? not meet\b|\bexcluding observerships\b"
+    r"|\bobserverships? alone\b|\bno(?:t)? observerships?\b|\bobserverships? (?:do|does) not\b"
 )
 OBSERVERSHIP_YES = re.compile(
-    r"\b(?:count|counts|considered|qualify|qualifies|accepted|satisfy|satisfies|meet|meets)\b"
-    r".{0,30}\b(?:as|toward|towards|for)\b|\bincluding observerships\b|\bobserverships? (?:are|is) "
-    r"(?:acceptable|accepted)|\bobserverships?,? (?:externships? )?(?:or|and) (?:externships?|"
-    r"electives?) (?:all )?(?:count|qualify)"
+    r"\b(?:count|counts|counted|considered|qualify|qualifies|accepted|acceptable|satisfy|satisfies"
+    r"|meet|meets|fulfil\w*)\b|\bincluding observerships\b|\b(?:are|is) (?:acceptable|accepted)"
 )
 ECFMG = re.compile(
     r"\becfmg certific(?:ate|ation)|\bcertified by (?:the )?ecfmg|\becfmg[- ]certified"
+    r"|\bcertificate (?:from|issued by) (?:the )?(?:educational commission|ecfmg)"
+    r"|\becfmg (?:\w+ )?certificate"
 )
 ECFMG_REQUIRED = re.compile(
-    r"\brequire|\bmust\b|\bneed|\bby\b|\bprior to\b|\bbefore\b|\bno later"
-    r"|\bmandatory\b|\bvalid\b|\bdeadline\b"
+    r"\brequire|\bmust\b|\bneed|\bby\b|\bprior to\b|\bbefore\b|\bno later|\bhold|\bheld\b"
+    r"|\bmandatory\b|\bvalid\b|\bdeadline\b|\bpossess|\bobtain|\bpreference\b|\bprefer"
 )
 DEADLINE = re.compile(  # matched against the sentence as written, to quote the date
     r"(?i)\b(?:by|before|prior to|no later than)\s+((?:january|february|march|april|may|june|july|"
-    r"august|september|october|november|december)\s+\d{1,2}(?:,?\s*\d{4})?|the (?:rank|ranking|"
-    r"match|start|program start)[\w\s-]{0,30}?(?:deadline|date|day)|\d{1,2}/\d{1,2}/\d{2,4})"
-)
-IMG_WORDS = (
-    r"(?:international medical graduates?|imgs?|foreign medical graduates?|fmgs?"
-    r"|graduates of (?:international|foreign|non-us) (?:medical )?schools)"
+    r"august|september|october|november|december)\s+\d{1,2}(?:,?\s*\d{4})?|the (?:nrmp )?(?:rank|"
+    r"ranking|match|start|program start)[\w\s-]{0,30}?(?:deadline|date|day)|\d{1,2}/\d{1,2}/\d{2,4})"
 )
 IMG_ACCEPTED_NO = re.compile(
     rf"\b(?:do|does|will|can|are)(?:n't| not)\b.{{0,30}}\b(?:accept|consider|eligible|interview|"
-    rf"rank)\w*.{{0,30}}{IMG_WORDS}|\b{IMG_WORDS} (?:are|is) not (?:eligible|considered|accepted)"
+    rf"rank)\w*.{{0,30}}{IMG_TERM}|\b{IMG_TERM} (?:are|is) not (?:eligible|considered|accepted)"
     rf"|\bonly (?:accept|consider)s? (?:applications from )?(?:graduates of )?(?:us|lcme|"
-    rf"accredited us|united states)|\bunable to (?:accept|consider)\b.{{0,30}}{IMG_WORDS}"
+    rf"accredited us|united states)|\bunable to (?:accept|consider)\b.{{0,30}}{IMG_TERM}"
+    rf"|\bonly (?:graduates of )?(?:lcme|us allopathic|us md)"
 )
-IMG_ACCEPTED_YES = re.compile(
-    rf"\b(?:welcome|accept|consider|encourage|invite)s?\b(?: applications? from)?(?: all)?"
-    rf"(?: qualified)?(?: and)?(?: eligible)? {IMG_WORDS}"
-    rf"|\b{IMG_WORDS} (?:are|is) (?:welcome|encouraged|eligible|considered|accepted)"
-    rf"|\bapplications from {IMG_WORDS} (?:are|is) (?:welcome|encouraged|accepted)"
+ACCEPT_VERBS = re.compile(
+    r"\b(?:welcomes?|welcomed|accepts?|accepted|considers?|considered|encourages?|encouraged"
+    r"|invites?|eligible|may apply|can apply|are reviewed|reviews?|review applications)\b"
 )
+IMG_ACCEPTED_ES = re.compile(  # Spanish-language pages: "egresados ... del extranjero"
+    r"\b(?:bienvenid\w*|aceptamos|consideramos|invitamos)\b.{0,60}\b(?:egresad|graduad|médicos)\w*"
+    r".{0,40}\b(?:del extranjero|internacionales|extranjer\w*)"
+)
+IMG_CONDITION = re.compile(r"\bmust (?:hold|have|be|obtain|possess)\b.{0,60}\becfmg")
+NEGATIVE = re.compile(r"\bnot\b|\bno\b|\bnever\b|\bunable\b|\bcannot\b")
+YES_ANSWER = re.compile(r"\? : yes\b")
+
+Rule = Callable[[FindingList, str, Span, date | None], bool]
 
 
 def _number(token: str) -> int:
@@ -140,92 +200,171 @@ def _step_key(token: str) -> str:
     return "elig.step1_min" if token in {"1", "i", "one"} else "elig.step2ck_min"
 
 
-def _scores(out: FindingList, sentence: Sentence) -> None:
-    norm = sentence.norm
-    steps = list(STEP_MENTION.finditer(norm))
-    if not steps or not MINIMUM_WORDS.search(norm) or NOT_A_MINIMUM.search(norm):
-        return
-    scores = list(SCORE.finditer(norm))
-    if len(scores) == len(steps) > 1 and scores[0].start() > steps[-1].end():
-        # "Step 1 and Step 2 CK ... minimum scores of 215 and 225": respectively.
-        pairs = list(zip(steps, scores, strict=True))
+def _strictness(text: str) -> str:
+    return "preferred" if PREFERRED.search(text) else "hard"
+
+
+def _scores(out: FindingList, text: str, span: Span, as_of: date | None) -> bool:
+    # The score must be in the sentence itself; the step and "minimum" may come from its label.
+    sentence = text.rsplit(" : ", 1)[-1]
+    steps = list(STEP_MENTION.finditer(sentence)) or list(STEP_MENTION.finditer(text))
+    scores = list(SCORE.finditer(sentence))
+    if not steps or not scores or not MINIMUM_WORDS.search(text) or NOT_A_MINIMUM.search(text):
+        return False
+    in_sentence = steps[0].string is sentence
+    if in_sentence and 1 < len(scores) <= len(steps) and scores[0].start() > steps[-1].end():
+        # "Step 1 and Step 2 CK ... minimums of 210 and 225": respectively, the last steps named.
+        pairs = list(zip(steps[-len(scores) :], scores, strict=True))
     else:
         # Otherwise the step named closest before a score (else after it) is its step.
         pairs = []
         for score in scores:
-            before = [s for s in steps if s.end() <= score.start()]
+            before = [s for s in steps if not in_sentence or s.end() <= score.start()]
             pairs.append((before[-1] if before else steps[0], score))
     for step, score in pairs:
-        out.add(sentence, _step_key(step.group(1)), int(score.group(1)), 0.85, "hard")
+        out.add(span, _step_key(step.group(1)), int(score.group(1)), 0.85, "hard")
+    return True
 
 
-def _attempts(out: FindingList, sentence: Sentence) -> None:
-    norm = sentence.norm
-    if NO_ATTEMPT_LIMIT.search(norm) or not ATTEMPTS_CONTEXT.search(norm):
-        return
-    strictness = "preferred" if PREFERRED.search(norm) else "hard"
-    match = ATTEMPTS_N.search(norm)
-    if match:
-        out.add(sentence, "elig.attempts_max", _first_number(match), 0.85, strictness)
-    elif match := ATTEMPTS_EXCEEDING.search(norm):
-        out.add(sentence, "elig.attempts_max", _first_number(match), 0.8, strictness)
-    elif ATTEMPTS_FIRST.search(norm):
-        out.add(sentence, "elig.attempts_max", 1, 0.85, strictness)
+def _attempts(out: FindingList, text: str, span: Span, as_of: date | None) -> bool:
+    if NO_ATTEMPT_LIMIT.search(text) or not ATTEMPTS_CONTEXT.search(text):
+        return False
+    strictness = _strictness(text)
+    if match := ATTEMPTS_N.search(text):
+        out.add(span, "elig.attempts_max", _first_number(match), 0.85, strictness)
+        return True
+    match = ATTEMPTS_EXCEEDING.search(text)
+    if match and (NOT_ELIGIBLE.search(text) or REFUSED.search(text)):
+        out.add(span, "elig.attempts_max", _first_number(match), 0.8, strictness)
+        return True
+    if ATTEMPTS_FIRST.search(text) and RULE_WORDS.search(text):
+        out.add(span, "elig.attempts_max", 1, 0.8, strictness)
+        return True
+    return False
 
 
-def _graduation(out: FindingList, sentence: Sentence) -> None:
-    match = YOG.search(sentence.norm)
-    if match:
-        strictness = "preferred" if PREFERRED.search(sentence.norm) else "hard"
-        out.add(sentence, "elig.yog_max_years", _first_number(match), 0.85, strictness)
+def _graduation(out: FindingList, text: str, span: Span, as_of: date | None) -> bool:
+    if not GRADUATION.search(text) or NO_YOG_LIMIT.search(text):
+        return False
+    strictness = _strictness(text)
+    sentence = text.rsplit(" : ", 1)[-1]
+    answered = " : " in text and re.search(r"\blimit|\bmaximum|\bhow (?:many|long|recent)", text)
+    if answered and (match := re.match(rf"(?:yes\W+)?(?:\w+\W+){{0,3}}?{NUM} years?\b", sentence)):
+        out.add(span, "elig.yog_max_years", _first_number(match), 0.75, strictness)
+        return True
+    if match := YOG_YEARS.search(sentence) or YOG_EXCEEDING.search(sentence):
+        if match.re is YOG_EXCEEDING and not NOT_ELIGIBLE.search(text):
+            return False
+        out.add(span, "elig.yog_max_years", _first_number(match), 0.85, strictness)
+        return True
+    if as_of is None:
+        return False
+    year = None
+    if match := CUTOFF_YEAR.search(sentence):
+        year = int(next(g for g in match.groups() if g))
+    elif (match := CUTOFF_BEFORE.search(sentence)) and NOT_ELIGIBLE.search(text):
+        year = int(match.group(1))
+    if year is None or not 0 <= as_of.year - year <= 40:
+        return False
+    detail = {"graduation_year_min": year}
+    out.add(span, "elig.yog_max_years", as_of.year - year, 0.8, strictness, detail)
+    return True
 
 
-def _clinical_experience(out: FindingList, sentence: Sentence) -> None:
-    norm = sentence.norm
-    # A sentence about observerships is about what counts as USCE, not whether it is needed.
-    if USCE.search(norm) and not OBSERVERSHIP.search(norm):
-        if USCE_PREFERRED.search(norm):
-            out.add(sentence, "elig.usce", "preferred", 0.8, "preferred")
-        elif USCE_NOT_REQUIRED.search(norm):
-            out.add(sentence, "elig.usce", "not_required", 0.85)
-        elif USCE_REQUIRED.search(norm):
-            out.add(sentence, "elig.usce", "required", 0.85, "hard")
-    if OBSERVERSHIP.search(norm):
-        if OBSERVERSHIP_NO.search(norm):
-            out.add(sentence, "elig.observership_counts", False, 0.8)
-        elif OBSERVERSHIP_YES.search(norm):
-            out.add(sentence, "elig.observership_counts", True, 0.8)
+def _clinical_experience(out: FindingList, text: str, span: Span, as_of: date | None) -> bool:
+    found = False
+    label, _, sentence = text.rpartition(" : ")
+    # A clause about observerships is about what counts as USCE, not whether it is needed.
+    clauses = " ; ".join(c for c in CLAUSES.split(sentence) if not OBSERVERSHIP.search(c))
+    about_usce = USCE.search(clauses) or (
+        clauses and USCE.search(label) and not OBSERVERSHIP.search(label)
+    )
+    if about_usce:
+        reading = f"{label} : {clauses}" if label else clauses
+        if USCE_PREFERRED.search(clauses):
+            out.add(span, "elig.usce", "preferred", 0.8, "preferred")
+            found = True
+        elif USCE_NOT_REQUIRED.search(reading):
+            out.add(span, "elig.usce", "not_required", 0.85)
+            found = True
+        elif USCE_REQUIRED.search(reading):
+            out.add(span, "elig.usce", "required", 0.85, "hard")
+            found = True
+    if OBSERVERSHIP.search(sentence):
+        if OBSERVERSHIP_NO.search(sentence):
+            out.add(span, "elig.observership_counts", False, 0.8)
+            found = True
+        elif OBSERVERSHIP_YES.search(sentence) and not NEGATIVE.search(sentence):
+            out.add(span, "elig.observership_counts", True, 0.8)
+            found = True
+    elif OBSERVERSHIP.search(label) and re.match(r"(yes|no)\b", sentence):
+        out.add(span, "elig.observership_counts", sentence.startswith("yes"), 0.75)
+        found = True
+    return found
 
 
-def _ecfmg(out: FindingList, sentence: Sentence) -> None:
-    norm = sentence.norm
+def _ecfmg(out: FindingList, text: str, span: Span, as_of: date | None) -> bool:
     if (
-        ECFMG.search(norm)
-        and ECFMG_REQUIRED.search(norm)
-        and not re.search(r"\bnot (?:required|necessary)\b", norm)
+        ECFMG.search(text)
+        and ECFMG_REQUIRED.search(text)
+        and not re.search(r"\bnot (?:required|necessary)\b", text)
     ):
-        deadline = DEADLINE.search(sentence.text)
+        deadline = DEADLINE.search(out.doc.text[span.start : span.end])
         detail = {"deadline": deadline.group(1)} if deadline else None
-        out.add(sentence, "elig.ecfmg_required", "yes", 0.85, "hard", detail)
+        out.add(span, "elig.ecfmg_required", "yes", 0.85, _strictness(text), detail)
+        return True
+    return False
 
 
-def _img_accepted(out: FindingList, sentence: Sentence) -> None:
-    norm = sentence.norm
-    if IMG_ACCEPTED_NO.search(norm):
-        out.add(sentence, "elig.img_accepted", "no", 0.85)
-    elif IMG_ACCEPTED_YES.search(norm) and not re.search(r"\bnot\b|\bno\b", norm):
-        out.add(sentence, "elig.img_accepted", "yes", 0.85)
+def _img_accepted(out: FindingList, text: str, span: Span, as_of: date | None) -> bool:
+    label, _, sentence = text.rpartition(" : ")
+    if IMG_ACCEPTED_NO.search(sentence):
+        out.add(span, "elig.img_accepted", "no", 0.85)
+        return True
+    # Only the sentence (or the question it answers) speaks of IMGs: a heading "International
+    # medical graduates" over "we accept the J-1 visa" says nothing about admitting them.
+    if YES_ANSWER.search(text) and re.search(IMG_TERM, label):
+        out.add(span, "elig.img_accepted", "yes", 0.8)
+        return True
+    if IMG_ACCEPTED_ES.search(sentence):
+        out.add(span, "elig.img_accepted", "yes", 0.75)
+        return True
+    for clause in CLAUSES.split(sentence):
+        if (
+            re.search(IMG_TERM, clause)
+            and (ACCEPT_VERBS.search(clause) or IMG_CONDITION.search(clause))
+            and not NEGATIVE.search(clause)
+        ):
+            out.add(span, "elig.img_accepted", "yes", 0.8)
+            return True
+    return False
 
 
-RULES = (_scores, _attempts, _graduation, _clinical_experience, _ecfmg, _img_accepted)
+RULES: tuple[Rule, ...] = (
+    _scores,
+    _attempts,
+    _graduation,
+    _clinical_experience,
+    _ecfmg,
+    _img_accepted,
+)
 
 
-def extract_eligibility(doc: Document) -> list[Finding]:
-    """Eligibility findings of one page."""
+def _readings(sentence: Sentence) -> Iterator[tuple[str, Span]]:
+    """The sentence alone, then with its label (quoting the label when it is adjacent)."""
+    yield sentence.norm, sentence
+    if sentence.label or sentence.heading:
+        yield sentence.in_context, sentence.labelled_span
+
+
+def extract_eligibility(doc: Document, as_of: date | None = None) -> list[Finding]:
+    """Eligibility findings of one page; AS_OF turns calendar-year cutoffs into years."""
     out = FindingList(doc, EXTRACTOR)
     for sentence in sentences(doc):
         if sentence.is_question:
             continue
         for rule in RULES:
-            rule(out, sentence)
+            for text, span in _readings(sentence):
+                if rule(out, text, span, as_of):
+                    break
     return list(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from normalizers.document import Document, Finding, PageResult
@@ -11,6 +12,8 @@ from normalizers.page_types import EXTRACTOR as PAGE_TYPES
 from normalizers.page_types import classify_page
 from normalizers.roster import EXTRACTOR as ROSTER
 from normalizers.roster import extract_residents
+from normalizers.staleness import EXTRACTOR as STALENESS
+from normalizers.staleness import extract_staleness
 from normalizers.support import EXTRACTOR as SUPPORT
 from normalizers.support import extract_support
 from normalizers.text import TEXT_VERSION, html_to_document, pdf_to_document, text_to_document
@@ -18,7 +21,7 @@ from normalizers.visa import EXTRACTOR as VISA
 from normalizers.visa import extract_visa
 
 # Stored on every extraction: re-running `normalize` after any of these changes re-extracts.
-VERSION = "+".join((TEXT_VERSION, PAGE_TYPES, VISA, ELIGIBILITY, SUPPORT, ROSTER))
+VERSION = "+".join((TEXT_VERSION, PAGE_TYPES, VISA, ELIGIBILITY, SUPPORT, ROSTER, STALENESS))
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -33,10 +36,15 @@ def document_from(body: bytes | str, content_type: str | None, url: str = "") ->
     return html_to_document(body, url)
 
 
-def extract_page(doc: Document) -> PageResult:
-    """Run every extractor over one document."""
-    findings: list[Finding] = [*extract_visa(doc), *extract_eligibility(doc), *extract_support(doc)]
-    residents = extract_residents(doc)
+def extract_page(doc: Document, as_of: date | None = None) -> PageResult:
+    """Run every extractor over one document; AS_OF is the day it was fetched (staleness)."""
+    findings: list[Finding] = [
+        *extract_visa(doc),
+        *extract_eligibility(doc, as_of),
+        *extract_support(doc),
+        *extract_staleness(doc, as_of),
+    ]
+    residents = extract_residents(doc, as_of)
     page_types = classify_page(doc, findings, residents)
     return PageResult(doc, tuple(page_types), tuple(findings), tuple(residents), VERSION)
 
@@ -68,9 +76,9 @@ def page_indicators(result: PageResult) -> dict[str, dict[str, Any]]:
     return out
 
 
-def extract_contract(doc: Document) -> dict[str, Any]:
+def extract_contract(doc: Document, as_of: date | None = None) -> dict[str, Any]:
     """The JSON printed by `imgcrawl extract` (see README, 'The extract contract')."""
-    result = extract_page(doc)
+    result = extract_page(doc, as_of)
     return {
         "url": doc.url,
         "page_types": list(result.page_types),

@@ -1,36 +1,42 @@
 """Rosters -> current residents with training year, class year, chief flag and medical school.
 
 Stages, over the page's blocks in reading order:
-  1. Section state from headings: "PGY-2", "Interns", "Class of 2027", "Chief Residents" open a
-     group of current residents; "Faculty", "Staff", "Alumni", "Graduates" open a group to skip;
-     any other heading that is not a person's name closes the group.
-  2. Inside a group (or anywhere on a page whose title names residents):
-     - table rows, read by their header row (Name / PGY / Medical School columns);
-     - "Name, MD - School" or "Name (School)" lines;
-     - a name line, then "Medical School: X" (or a bare school line) for the same person;
-     - blog style: "Dr. Name joins us from School".
-Undergraduate, hometown and previous-residency lines are never taken as the medical school.
+  1. Sections from headings (and short year lines): "PGY-2", "EM-3", "Interns", "Class of 2028",
+     "Chief Residents" open a group of current residents, carrying its year; "Faculty", "Staff",
+     "Alumni", "Graduates" and graduated classes ("Class of 2025" read in 2026) open a group to
+     skip; any other heading closes the group (unless the whole page is a roster).
+  2. Entries, each line cut into fields at " | ", " - ", " · ", ";" and parentheses:
+     - a table row, read by its header (Name / PGY / Medical School / Notes columns);
+     - a line with a person's name, and perhaps a year, a chief mark and a school;
+     - following lines of the same card: "PGY-3", "Medical School: X", a bare school line;
+       "Hometown:", "Undergraduate:", "Residency:" lines are never the medical school;
+     - prose: "Dr. Name joins us from X", "Dr. Surname earned her MBBS from X" (the surname
+       of the card being read).
+  3. One record per name: a chief listed again under "Chief Residents" keeps the fuller record.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from normalizers.document import Block, Document, Evidence, ResidentRecord
 from normalizers.schools import classify_school
 
-EXTRACTOR = "roster@1"
+EXTRACTOR = "roster@2"
 
 LETTER = r"[^\W\d_]"
 # A name word: letters, with inner apostrophes or hyphens (O'Brien, Al-Sayed), or an initial.
 NAME_WORD = rf"(?:{LETTER}(?:{LETTER}|['’-](?={LETTER}))*\.?)"
-PARTICLES = r"(?:de|da|del|della|der|di|dos|du|el|al|bin|ibn|la|le|van|von|y|st\.?)"
+PARTICLES = r"(?:de|da|del|della|der|di|dos|du|el|al|bin|ibn|la|le|van|von|y|st\.?|e)"
 CREDENTIAL = (
-    r"(?i:M\.?D\.?|D\.?O\.?|M\.?B\.?B\.?S\.?|MBB?Ch(?:B)?|MB ?BCh|MBChB|MPH|PhD|MSc?|MBA|MHA|BDS)"
+    r"(?i:M\.?D\.?|D\.?O\.?|M\.?B\.?B\.?S\.?|MBB?Ch(?:B)?|MB ?BCh|MBChB|MPH|PhD|MSc?|MBA|MHA|BDS"
+    r"|M\.?B\.?|B\.?S\.?|FACP|MMed)"
 )
+TITLE = re.compile(r"^(?:Dr\(a\)|Dra|Dr|Doctor)\.?\s+", re.I)
 PERSON_NAME = re.compile(
-    rf"^(?:Dr\.?\s+)?((?:{NAME_WORD}\s+)(?:(?:{PARTICLES}|{NAME_WORD})\s+){{0,3}}{NAME_WORD})"
+    rf"^((?:{NAME_WORD}\s+)(?:(?:{PARTICLES}|{NAME_WORD})\s+){{0,4}}{NAME_WORD})"
     rf"(?:,?\s+{CREDENTIAL}(?:\s*,\s*{CREDENTIAL})*)?\s*$"
 )
 # Words that never occur in a person's name but do in headings and labels.
@@ -43,67 +49,122 @@ leadership center health clinic institute internal family pediatrics psychiatry 
 first second third fourth fifth information application applications curriculum rotations benefits
 salary schedule didactics life community mission overview events gallery directions location
 conference conferences tracks track categorical preliminary coordinator director associate
-diversity inclusion mentorship orientation visas eligibility requirements policy policies our
+diversity inclusion mentorship orientation visas eligibility requirements policy policies
 in at for with from on to is are was were page site back top more read click here view all
+hometown undergraduate interests interest notes status profile coming soon tba na none
+committee newsletter spotlight welcome congratulations fellowship fellows profiles people
+main float night block care primary services service consult consults campus shore wards ward
+unit general emergency ambulatory infectious diseases disease palliative endocrinology
+gastroenterology cardiology nephrology oncology neurology pulmonary critical hospitalist
+elective electives rotation clinics week weeks day days month site sites north south east west
+state county city street avenue road suite floor building hall room lobby office station
+position positions advanced name names role title purpose counseling support practice
 """.split()
 )
-LABEL = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z .'/()-]{1,40}?)\s*[:：]\s*(?P<value>.+)$")
-SCHOOL_LABELS = re.compile(
-    r"^(?:medical school|med(?:ical)? school|school|medical education"
-    r"|education|md|do|mbbs|medical degree|degree|alma mater|md school"
-    r"|school of medicine|medical college)$",
+
+PGY = re.compile(r"\b(?:pgy|em|r)[\s-]?([1-7])\b", re.I)
+CLASS_OF = re.compile(r"\bclass of (\d{4})\b", re.I)
+YEAR_WORDS = (
+    (
+        re.compile(
+            r"\binterns?\b|\bfirst[- ]years?\b|\bintern class\b|\btransitional year\b",
+            re.I,
+        ),
+        "PGY-1",
+    ),
+    (re.compile(r"\bsecond[- ]years?\b", re.I), "PGY-2"),
+    (re.compile(r"\bthird[- ]years?\b", re.I), "PGY-3"),
+    (re.compile(r"\bfourth[- ]years?\b", re.I), "PGY-4"),
+    (re.compile(r"\bfifth[- ]years?\b", re.I), "PGY-5"),
+)
+CHIEF = re.compile(r"\bchief residents?\b|\bchiefs\b|\bchief\b(?= *(?:$|[)\]|·,]))", re.I)
+SKIP_GROUP = re.compile(
+    r"\bfaculty\b|(?<!house )\bstaff\b|\bleadership\b|\bprogram director|\bcoordinator|\balumni\b"
+    r"|\bgraduates\b|\bgraduated\b|\bgraduating class(?:es)?\b|\bformer residents\b"
+    r"|\bwhere are they now\b|\bfellows\b|\bpast residents\b|\bprevious classes\b"
+    r"|\badministrat|\bcontact\b|\bprogram team\b|\bour team\b|\bsupport team\b|\bdirectory\b",
     re.I,
 )
-NON_SCHOOL_LABELS = re.compile(
-    r"undergrad|college \(undergrad|hometown|home ?town|interest|"
-    r"residency|prior|previous|fun fact|hobbies|born|from|languages|"
-    r"fellowship|career|email|b\.?s\.?|b\.?a\.?|bachelor|graduate school",
+ROSTER_WORDS = re.compile(
+    r"\bresidents?\b|\binterns\b|\bhouse ?staff\b|\broster\b|\bclass of\b|\bmeet (?:the|our)\b"
+    r"|\bpgy|\bresidentes\b|\bour people\b|\bprofiles\b",
+    re.I,
+)
+# Lines that name a resident's other schools, places and plans: never the medical school.
+NON_SCHOOL_LABEL = re.compile(
+    r"\bundergrad|\bcollege \(|\bhometown|\bhome ?town\b|\binterests?\b|\bresidency\b|\bprior\b"
+    r"|\bprevious\b|\bfun fact|\bhobbies\b|\bborn\b|\bfrom\b|\blanguages?\b|\bfellowship\b"
+    r"|\bcareer\b|\bemail\b|\b(?:b\.?s|b\.?a|bachelor)\b|\bgraduate school\b|\bcountry\b"
+    r"|\borigin\b|\bnext\b|\badvanced\b|\bplans?\b|\bpublications?\b|\bresearch\b|\bmasters?\b"
+    r"|\bmph\b|\bphd\b|\bpostdoc",
+    re.I,
+)
+SCHOOL_LABEL = re.compile(
+    r"^(?:medical school|med(?:ical)? school|school|medical education|education|md|do|mbbs"
+    r"|medical degree|degree|alma mater|md school|school of medicine|medical college"
+    r"|escuela de medicina|m\.?d\.? from)$",
+    re.I,
+)
+LABEL = re.compile(r"^\s*(?P<label>[^\W\d][\w .'/()&-]{0,40}?)\s*[:：]\s*(?P<value>.*)$")
+# An institution's words: what a school field needs ("Obesity medicine" is a lecture, "MBBS" a
+# degree). SCHOOLISH, wider, only keeps school names from being taken for people's names.
+INSTITUTION = re.compile(
+    r"univers|universidad|universidade|universit|college|school|institute|faculty|facultad"
+    r"|faculdade|facult[eé]|academy|health sciences|\bsom\b|\bcom\b|üniversitesi|fakültesi"
+    r"|uniwersytet|universitet|egyetem|hochschule|medizin|đại học|escuela|école|ecole|kasr",
     re.I,
 )
 SCHOOLISH = re.compile(
     r"univers|universidad|universidade|universit|college|school|medical|medicine|institute"
-    r"|faculty|facultad|academy|health sciences|\bsom\b|\bcom\b|\bmbbs\b",
+    r"|faculty|facultad|faculdade|facult[eé]|academy|health sciences|\bsom\b|\bcom\b|\bmbbs\b"
+    r"|üniversitesi|fakültesi|uniwersytet|universitet|egyetem|hochschule|medizin",
     re.I,
 )
-INLINE_SEPARATORS = re.compile(
-    r"\s+[–—-]\s+|\s*\|\s*|\s*[–—]\s*|:\s+|,\s+(?=[^,]*(?:univers|college|"
-    r"school|medical|institute|facultad|universidad))",
+FIELD_SPLIT = re.compile(r"\s+[–—-]\s+|\s*\|\s*|\s+[·•]\s+|\s*;\s+")
+PARENTHESISED = re.compile(r"\(([^()]+)\)")
+CREDENTIAL_PREFIX = re.compile(
+    rf"^\s*(?:{CREDENTIAL})(?:\s*\(\d{{4}}\))?\s*(?:,|[–—-]|:|from|\s)\s*", re.I
+)
+NO_SCHOOL = re.compile(
+    r"^\W*(?:—|-|–|tba|tbd|n/?a|none|profile coming soon|coming soon|\?)?\W*$", re.I
+)
+YEAR_FOLLOWS = re.compile(r"\s*[,(]?\s*(?:'|’)?(?:19|20)\d\d\)?\s*$")
+SCHOOL_TAIL = re.compile(
+    r"\s+(?:and|where|before|after|with|then|in \d{4}|for (?:medical school|her|his|their)"
+    r"|followed)\b.*$|,\s+(?:and|where|before|after|then|followed|which|she|he|they)\b.*$",
     re.I,
 )
-PARENTHESISED = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<school>[^()]+)\)\s*$")
-BLOG_STYLE = re.compile(
-    rf"(?:Dr\.\s+)?(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLES}|{NAME_WORD})){{1,3}})\s+"
-    r"(?:joins us from|comes to us from|graduated from|is a graduate of|earned (?:her|his|their) "
-    r"(?:MD|M\.D\.|DO|MBBS|medical degree) (?:from|at)|attended medical school at|completed medical "
-    r"school at|received (?:her|his|their) (?:MD|M\.D\.|DO|MBBS|medical degree) from)\s+"
-    r"(?:the\s+)?(?P<school>[^.;]+)"
-)
-
-# Where a school named in running text ends: "X and spent two years...", "X, where she..."
-BLOG_SCHOOL_END = re.compile(r",|\s+(?:and|where|before|after|with|in \d{4})\s")
-
-PGY = re.compile(r"\bpgy[\s-]?([1-7])\b", re.I)
-YEAR_WORDS = (
-    (re.compile(r"\binterns?\b|\bfirst[- ]years?\b|\bintern class\b|\bR1s?\b", re.I), "PGY-1"),
-    (re.compile(r"\bsecond[- ]years?\b|\bR2s?\b", re.I), "PGY-2"),
-    (re.compile(r"\bthird[- ]years?\b|\bR3s?\b", re.I), "PGY-3"),
-    (re.compile(r"\bfourth[- ]years?\b|\bR4s?\b", re.I), "PGY-4"),
-)
-CLASS_OF = re.compile(r"\bclass of (\d{4})\b", re.I)
-CHIEF = re.compile(r"\bchief residents?\b|\bchiefs\b", re.I)
-SKIP_GROUP = re.compile(
-    r"\bfaculty\b|\bstaff\b|\bleadership\b|\bprogram director|\bcoordinator|\balumni\b"
-    r"|\bgraduates\b|\bgraduating class(?:es)? of (?:19|20)\d\d\b|\bformer residents\b"
-    r"|\bwhere are they now\b|\bfellows\b|\bpast residents\b|\bprevious classes\b"
-    r"|\bcore faculty\b|\badministrat|\bcontact\b|\bprogram team\b",
+# Prose: "Dr. Name joins us from X", "She earned her MBBS from X".
+BLOG = re.compile(
+    r"(?:joins us from|comes to (?:us|[A-Z]\w+) from|completed (?:her|his|their) (?:MD|M\.D\.|DO|MBBS|"
+    r"MBBCh|medical degree|medical education|medical training) (?:at|from)|graduated from|is a graduate of|earned (?:her|his|their|an?) "
+    r"(?:MD|M\.D\.|DO|MBBS|MBBCh|medical degree|degree in medicine) (?:from|at)|attended medical "
+    r"school at|completed medical school at|received (?:her|his|their|an?) (?:MD|M\.D\.|DO|MBBS|"
+    r"MBBCh|medical degree) (?:from|at)|studied medicine at|went to medical school at"
+    r"|medical school (?:at|was)|is an? (?:proud )?(?:graduate|alum\w*) of)\s+(?:the\s+)?"
+    r"(?P<school>[^.;]+)",
     re.I,
 )
-ROSTER_PAGE = re.compile(
-    r"\bresidents\b|\binterns\b|\bhouse ?staff\b|\broster\b|\bclass of\b"
-    r"|\bmeet (?:the|our)\b|\bpgy",
+BLOG_SUBJECT = re.compile(
+    rf"^(?:Dr\.?\s+)?(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLES}|{NAME_WORD})){{0,3}})\s"
+)
+MAX_SCHOOL_WORDS = 14
+# A medical school named in prose: capitalised words around "School of Medicine" and kin.
+CAP = r"(?:[A-Z][\w.'’&-]*|of|the|and|de|del|da|y|at|for|in)"
+PROSE_SCHOOL = re.compile(
+    rf"(?:[A-Z][\w.'’&-]*\s+(?:{CAP}\s+){{0,8}})?(?:School of (?:Osteopathic )?Medicine|College of "
+    rf"(?:Osteopathic )?Medicine|Medical College|Medical University|Faculty of Medicine|Medical School"
+    rf"|University of Medicine)(?:(?:\s+(?:at|of|in)\s+|,\s+|\s+)[A-Z][\w.'’&-]*(?:\s+{CAP}){{0,4}})?"
+)
+NOT_MEDICAL_SCHOOL_BEFORE = re.compile(
+    r"(?:residency|fellowship|internship|research|undergraduate|college|master'?s?|mph|phd)"
+    r"\W+(?:\w+\W+){0,4}$",
     re.I,
 )
-YEAR_FOLLOWS = re.compile(r"\s*[,(]?\s*(?:'|’)?\d{2,4}\)?\s*$")
+GONE = re.compile(
+    r"\bgraduated\b|\balumn|\bformer resident|\bcompleted (?:residency|training)\b|\bleft the program",
+    re.I,
+)
 
 
 @dataclass
@@ -117,44 +178,84 @@ class _Group:
 
 
 @dataclass
+class _Fields:
+    """What one line says: a name, a year, a chief mark, a school."""
+
+    name: str | None = None
+    pgy: str | None = None
+    class_year: int | None = None
+    chief: bool = False
+    school: str | None = None
+    school_given: bool = False  # a school field was present, even if empty ("—", "TBA")
+    other_label: bool = False  # "Hometown: ...", "Undergraduate: ..."
+
+
+@dataclass
 class _Pending:
     name: str
     start: int
     end: int
     group: _Group
+    parent: str  # the element holding the person's first line: their card
+    pgy: str | None = None
+    class_year: int | None = None
+    chief: bool = False
     school: str | None = None
-    school_end: int | None = None
+    school_given: bool = False
 
 
 @dataclass
 class _State:
     doc: Document
+    as_of: date | None
+    roster_page: bool
     group: _Group = field(default_factory=_Group)
     pending: _Pending | None = None
     residents: list[ResidentRecord] = field(default_factory=list)
     columns: dict[str, int] | None = None
+    header: tuple[str, ...] = ()
+    table: str | None = None
 
     def close(self) -> None:
         pending, self.pending = self.pending, None
         if pending is None:
             return
-        end = pending.school_end or pending.end
+        group = pending.group
+        said = pending.school or pending.pgy or pending.class_year or pending.chief
+        if not self.roster_page and not said:
+            return  # off a roster page, a bare name ("Peer Support", a speaker) is no resident
         self.residents.append(
-            _record(self.doc, pending.name, pending.school, pending.start, end, pending.group)
+            _record(
+                self.doc,
+                pending.name,
+                pending.school,
+                pending.start,
+                pending.end,
+                pending.pgy or group.pgy,
+                pending.class_year or group.class_year,
+                pending.chief or group.chief,
+            )
         )
 
 
 def _record(
-    doc: Document, name: str, school: str | None, start: int, end: int, group: _Group
+    doc: Document,
+    name: str,
+    school: str | None,
+    start: int,
+    end: int,
+    pgy: str | None,
+    class_year: int | None,
+    chief: bool,
 ) -> ResidentRecord:
     school = _clean_school(school)
     match = classify_school(school)
     return ResidentRecord(
         name=name,
         evidence=Evidence.span(doc, start, end),
-        pgy=group.pgy,
-        class_year=group.class_year,
-        chief=group.chief,
+        pgy=pgy,
+        class_year=class_year,
+        chief=chief,
         school=school,
         school_id=match.school.id if match.school else None,
         school_type=match.type,
@@ -163,15 +264,17 @@ def _record(
 
 
 def _clean_school(school: str | None) -> str | None:
-    if not school:
+    if not school or NO_SCHOOL.match(school):
         return None
-    school = YEAR_FOLLOWS.sub("", school.strip()).strip(" .;,")
+    school = CREDENTIAL_PREFIX.sub("", school.strip())
+    school = YEAR_FOLLOWS.sub("", school).strip(" .;,·*")
+    school = re.sub(r"^(?:the|at|from)\s+", "", school, flags=re.I)
     return school or None
 
 
 def person_name(text: str) -> str | None:
-    """The person's name if TEXT is just a name (with optional credentials), else None."""
-    text = text.strip().strip("*•·").strip()
+    """The person's name if TEXT is just a name (with optional title and credentials)."""
+    text = TITLE.sub("", text.strip().strip("*•·★☆").strip())
     if len(text) > 60:
         return None
     match = PERSON_NAME.match(text)
@@ -181,195 +284,352 @@ def person_name(text: str) -> str | None:
     if SCHOOLISH.search(name):
         return None  # "Universidad Nacional Autónoma de México" is a school, not a person
     words = [w.strip(".,").lower() for w in name.split()]
-    if any(w in NOT_NAME_WORDS for w in words):
+    if any(w in NOT_NAME_WORDS for w in words) or len(words) < 2:
         return None
+    shouting = [w for w in name.split() if len(w) > 1 and w.isupper()]
+    if shouting and len(shouting) < len(name.split()):
+        return None  # "Cardiac ICU", "AIIMS New Delhi": an acronym among words is not a name
     if not all(w[0].isupper() for w in name.split() if not re.fullmatch(PARTICLES, w, re.I)):
         return None
     return name
 
 
-def _group_for_heading(text: str, level: int) -> _Group | None:
-    """The group a heading opens, or None if it is not a group heading."""
-    class_of = CLASS_OF.search(text)
-    if SKIP_GROUP.search(text) and not CHIEF.search(text):
-        return _Group(active=False, skip=True, level=level)
+def _school_like(text: str) -> bool:
+    """A school as written: school words, or a known school or abbreviation ("SGU", "UCSF")."""
+    if not text or NON_SCHOOL_LABEL.search(text) and not INSTITUTION.search(text):
+        return False
+    if INSTITUTION.search(text):
+        return True
+    return classify_school(text).method in ("exact", "word-order", "leading-part", "contains")
+
+
+def _year(text: str) -> tuple[str | None, int | None]:
+    """(PGY-n, class year) named in TEXT."""
     pgy = PGY.search(text)
-    if pgy:
-        return _Group(True, pgy=f"PGY-{pgy.group(1)}", level=level)
-    if class_of:
-        return _Group(True, class_year=int(class_of.group(1)), level=level)
+    class_of = CLASS_OF.search(text)
+    pgy_name = f"PGY-{pgy.group(1)}" if pgy else None
+    if pgy_name is None:
+        pgy_name = next((name for pattern, name in YEAR_WORDS if pattern.search(text)), None)
+    return pgy_name, int(class_of.group(1)) if class_of else None
+
+
+def _fields(text: str) -> _Fields:
+    """Cut one line into a name, year, chief mark and school."""
+    out = _Fields()
     if CHIEF.search(text):
-        return _Group(True, chief=True, level=level)
-    for pattern, pgy_name in YEAR_WORDS:
-        if pattern.search(text):
-            return _Group(True, pgy=pgy_name, level=level)
-    if re.search(
-        r"\b(?:current|our) residents\b|\bresidents\b|\bhouse ?staff\b|\broster\b", text, re.I
-    ):
+        out.chief = True
+        text = CHIEF.sub(" ", text)
+    out.pgy, out.class_year = _year(text)
+    text = PGY.sub(" ", CLASS_OF.sub(" ", text))
+    # Parentheses hold a school ("Renée Murphy, MD (SGU)") or a year ("Omar Niazi (PGY-3)").
+    inner = [part for part in PARENTHESISED.findall(text) if part.strip()]
+    text = PARENTHESISED.sub(" · ", text)
+    fields = [f for f in (p.strip(" ,*★") for p in FIELD_SPLIT.split(text)) if f]
+    for index, part in enumerate(fields):
+        label = LABEL.match(part)
+        if label and not person_name(label.group("label")):
+            if SCHOOL_LABEL.match(label.group("label").strip()):
+                out.school = out.school or label.group("value").strip() or None
+                out.school_given = True
+            elif not re.match(r"(?i)(?:year|pgy|level|class|training)$", label.group("label")):
+                out.other_label = True  # "Hometown: ...", "Undergraduate: ..."
+            continue
+        name = person_name(part) or (_name_before_comma(part) if index == 0 else None)
+        if name and out.name is None and (len(fields) == 1 or _fits_a_person(part, fields, inner)):
+            out.name = name
+            if not person_name(part):  # "Reid Jackson, MD, Emory University"
+                out.school = part.partition(",")[2]
+            continue
+        cleaned = CREDENTIAL_PREFIX.sub("", part)
+        if len(cleaned.split()) > MAX_SCHOOL_WORDS:
+            continue  # prose, not a school field
+        if out.school is None and not NON_SCHOOL_LABEL.search(part) and _school_like(cleaned):
+            out.school = part
+        elif NO_SCHOOL.match(part) and out.name:
+            out.school_given = True
+    if out.school is None:
+        out.school = next((p for p in inner if _school_like(p) and not _year(p)[0]), None)
+    out.school_given = out.school_given or out.school is not None
+    return out
+
+
+def _fits_a_person(name_part: str, fields: list[str], inner: list[str]) -> bool:
+    """'Cardiac ICU | 4 weeks | North Shore Campus' is not a person: a name among several fields
+    comes with a degree, or with a school or a year in another field."""
+    if re.search(rf",?\s+{CREDENTIAL}\s*$", name_part) or TITLE.match(name_part):
+        return True
+    if _name_before_comma(name_part):
+        return True  # "Sophia Lopez, DO: College of Osteopathic Medicine of the Pacific"
+    return any(
+        f is not name_part and (_school_like(CREDENTIAL_PREFIX.sub("", f)) or NO_SCHOOL.match(f))
+        for f in [*fields, *inner]
+    )
+
+
+def _name_before_comma(part: str) -> str | None:
+    """'Reid Jackson, MD, Emory University' -> 'Reid Jackson'."""
+    head, _, tail = part.partition(",")
+    return person_name(head) if tail and _school_like(CREDENTIAL_PREFIX.sub("", tail)) else None
+
+
+def _group_for_heading(text: str, level: int, as_of: date | None) -> _Group | None:
+    """The group a heading (or a short year line) opens, or None if it is not a group heading."""
+    pgy, class_year = _year(text)
+    chief = bool(CHIEF.search(text))
+    if SKIP_GROUP.search(text) and not chief:
+        return _Group(active=False, skip=True, level=level)
+    if class_year and as_of is not None and _graduated(class_year, as_of):
+        return _Group(active=False, skip=True, level=level)  # "Class of 2025" read in 2026
+    if pgy or class_year or chief:
+        return _Group(True, pgy=pgy, class_year=class_year, chief=chief, level=level)
+    if ROSTER_WORDS.search(text):
         return _Group(True, level=level)
     return None
 
 
-def _table_columns(cells: tuple[str, ...]) -> dict[str, int] | None:
+def _graduated(class_year: int, as_of: date) -> bool:
+    """Residents of the class of YEAR leave at the end of June of that year."""
+    return class_year < as_of.year or (class_year == as_of.year and as_of.month >= 7)
+
+
+def _parent(block: Block) -> str:
+    return block.locator.rsplit(" > ", 1)[0]
+
+
+def _table_key(block: Block) -> str:
+    """The table a row belongs to (its header may sit in <thead>, its rows in <tbody>)."""
+    match = re.match(r"^(.*> table:nth-of-type\(\d+\))", block.locator)
+    return match.group(1) if match else block.locator.rsplit(" > tr", 1)[0]
+
+
+COLUMN_ROLES = (
+    (
+        "name",
+        re.compile(r"\bname\b|\bnombre\b|\bresident\b|\bphysician\b|\bintern\b|\btrainee\b", re.I),
+    ),
+    (
+        "school",
+        re.compile(
+            r"medical school|med\.? school|school of medicine|escuela|\bschool\b|medical education"
+            r"|\bmd\b|\bdegree\b|\beducation\b|alma mater|\buniversity\b",
+            re.I,
+        ),
+    ),
+    ("year", re.compile(r"\bpgy\b|\byear\b|\byr\b|\blevel\b|\bclass\b|\btraining\b|\baño\b", re.I)),
+    (
+        "notes",
+        re.compile(r"\bnotes?\b|\bstatus\b|\brole\b|\bposition\b|\bcomments?\b|\btitle\b", re.I),
+    ),
+)
+
+
+def _header_columns(cells: tuple[str, ...]) -> dict[str, int] | None:
+    """Column roles of a table's header row, or None if the row is not a roster header."""
+    if any(person_name(cell) for cell in cells):
+        return None
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        low = cell.lower()
-        if (
-            re.search(r"name|resident|physician|intern\b", low)
-            and "school" not in low
-            and "name" not in columns
-        ):
-            columns["name"] = index
-        elif re.search(
-            r"medical school|school|medical education|md|university", low
-        ) and not re.search(r"undergrad|college \(", low):
-            columns.setdefault("school", index)
-        elif re.search(r"pgy|year|level|class", low):
-            columns.setdefault("year", index)
+        for role, pattern in COLUMN_ROLES:
+            excluded = role == "school" and NON_SCHOOL_LABEL.search(cell)
+            if pattern.search(cell) and role not in columns and not excluded:
+                columns[role] = index
+                break
     return columns if "name" in columns else None
 
 
-def _year_cell(text: str, group: _Group) -> _Group:
-    pgy = PGY.search(text)
-    if pgy:
-        return _Group(True, pgy=f"PGY-{pgy.group(1)}", chief=group.chief, level=group.level)
-    class_of = re.search(r"(?:19|20)\d\d", text)
-    if class_of:
-        return _Group(True, class_year=int(class_of.group(0)), chief=group.chief, level=group.level)
-    for pattern, pgy_name in YEAR_WORDS:
-        if pattern.search(text):
-            return _Group(True, pgy=pgy_name, chief=group.chief, level=group.level)
-    return group
-
-
-def _table_row(state: _State, block: Block) -> None:
-    columns = _table_columns(block.cells)
-    if columns:
-        state.columns = columns
-        return
-    if state.columns is None or state.group.skip:
-        return
+def _table_row(state: _State, block: Block) -> bool:
+    """Read one table row; True if it was a header or a resident."""
     cells = block.cells
-    name_cell = cells[state.columns["name"]] if state.columns["name"] < len(cells) else ""
-    name = person_name(name_cell)
+    first_row = state.table != _table_key(block)
+    if first_row:
+        state.table, state.columns = _table_key(block), None
+    header = _header_columns(cells)
+    if header:
+        state.columns, state.header = header, cells
+        return True
+    if first_row and not any(person_name(cell) or _name_before_comma(cell) for cell in cells):
+        state.columns = {}  # a header without a name column: a schedule, a price list
+    if state.columns == {}:
+        return True
+    if state.columns is None or state.group.skip:
+        return False
+    if not state.group.active and not {"school", "year"} & set(state.columns):
+        return False  # a leadership or contact table on a page that is not a roster
+    columns = state.columns
+    cell = {role: cells[i] if i < len(cells) else "" for role, i in columns.items()}
+    name = person_name(cell["name"])
     if not name:
-        return
-    school_index = state.columns.get("school")
-    school = cells[school_index] if school_index is not None and school_index < len(cells) else None
-    group = state.group if state.group.active else _Group(True)
-    if "year" in state.columns and state.columns["year"] < len(cells):
-        group = _year_cell(cells[state.columns["year"]], group)
-    state.residents.append(_record(state.doc, name, school, block.start, block.end, group))
+        return False
+    notes = cell.get("notes", "")
+    if GONE.search(notes):
+        return True
+    pgy, class_year = _year(cell.get("year", ""))
+    year_header = state.header[columns["year"]] if "year" in columns else ""
+    if class_year is None and re.search(r"(?i)class", year_header):
+        bare = re.fullmatch(r"\s*((?:19|20)\d\d)\s*", cell.get("year", ""))
+        class_year = int(bare.group(1)) if bare else None  # a "Class of" column: "2027"
+    if class_year and state.as_of is not None and _graduated(class_year, state.as_of):
+        return True
+    chief = bool(CHIEF.search(notes) or CHIEF.search(cell.get("year", "")))
+    group = state.group
+    state.close()
+    state.residents.append(
+        _record(
+            state.doc,
+            name,
+            cell.get("school"),
+            block.start,
+            block.end,
+            pgy or group.pgy,
+            class_year or group.class_year,
+            chief or group.chief,
+        )
+    )
+    return True
 
 
-def _inline(text: str) -> tuple[str, str] | None:
-    """Split 'Name, MD - School' style lines into (name, school)."""
-    match = PARENTHESISED.match(text)
-    if match and person_name(match.group("name")) and SCHOOLISH.search(match.group("school")):
-        return person_name(match.group("name")), match.group("school")
-    parts = INLINE_SEPARATORS.split(text, maxsplit=1)
-    if len(parts) == 2:
-        name = person_name(parts[0])
-        rest = parts[1]
-        if name and (SCHOOLISH.search(rest) or classify_school(rest).school):
-            # "Name - PGY-2 - School": drop a leading year part.
-            rest = re.sub(
-                rf"^(?:{CREDENTIAL}|pgy[\s-]?\d|class of \d{{4}})\s*[–—|,-]\s*",
-                "",
-                rest,
-                flags=re.I,
+def _attach(pending: _Pending, fields: _Fields, block: Block) -> None:
+    """A card's later line: its year, chief mark or school."""
+    pending.pgy = pending.pgy or fields.pgy
+    pending.class_year = pending.class_year or fields.class_year
+    pending.chief = pending.chief or fields.chief
+    if fields.school and pending.school is None and not fields.other_label:
+        pending.school = fields.school
+        pending.school_given = True
+    pending.end = block.end
+
+
+def _prose(state: _State, block: Block, text: str) -> bool:
+    """'Dr. Memon earned her MBBS from Dow Medical College' - a school for the card's person,
+    or a resident of its own ('Dr. Ana Ruiz joins us from SGU')."""
+    for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text):
+        school = _prose_school(sentence)
+        if school is None:
+            continue
+        name = _subject(sentence)
+        pending = state.pending
+        surname = sentence.split()[1].strip(",.") if sentence.startswith("Dr.") else None
+        if pending is not None and (
+            name is None or (surname and pending.name.split()[-1] == surname)
+        ):
+            if pending.school is None:
+                pending.school, pending.school_given = school, True
+                pending.end = block.end
+            return True
+        if name and BLOG.search(sentence):
+            state.close()
+            state.pending = _Pending(
+                name, block.start, block.end, state.group, _parent(block), school=school
             )
-            return name, rest
+            state.close()
+            return True
+    return False
+
+
+def _subject(sentence: str) -> str | None:
+    """The person a bio sentence is about: 'Dr. Kwame Asante joins us from...' -> Kwame Asante."""
+    subject = BLOG_SUBJECT.match(sentence)
+    if not subject:
+        return None
+    words = []
+    for word in subject.group("name").split():
+        if not (word[0].isupper() or re.fullmatch(PARTICLES, word)):
+            break
+        words.append(word)
+    return person_name(" ".join(words))
+
+
+def _prose_school(sentence: str) -> str | None:
+    """The medical school a bio sentence names: after "graduated from", "earned her MD at"...,
+    else a phrase ending in "School of Medicine" and kin not introduced as a residency."""
+    for match in BLOG.finditer(sentence):
+        school = SCHOOL_TAIL.sub("", match.group("school")).strip()
+        if _school_like(school) and len(school.split()) <= MAX_SCHOOL_WORDS:
+            return school
+    for match in PROSE_SCHOOL.finditer(sentence):
+        if not NOT_MEDICAL_SCHOOL_BEFORE.search(sentence[: match.start()]):
+            return SCHOOL_TAIL.sub("", match.group(0)).strip(" ,")
     return None
 
 
 def _line(state: _State, block: Block, text: str) -> None:
-    label = LABEL.match(text)
-    if label and state.pending:
-        if SCHOOL_LABELS.match(label.group("label").strip()):
-            if state.pending.school is None:
-                state.pending.school = label.group("value")
-                state.pending.school_end = block.end
-        return
-    if label and NON_SCHOOL_LABELS.search(label.group("label")):
-        return
-    name = person_name(text)
-    if name:
-        state.close()
-        state.pending = _Pending(name, block.start, block.end, state.group)
-        return
-    inline = _inline(text)
-    if inline:
+    fields = _fields(text)
+    pending = state.pending
+    if fields.name:
         state.close()
         state.pending = _Pending(
-            inline[0], block.start, block.end, state.group, inline[1], block.end
-        )
-        state.close()
-        return
-    blog = BLOG_STYLE.search(text)
-    if blog and person_name(blog.group("name")):
-        state.close()
-        state.residents.append(
-            _record(
-                state.doc,
-                blog.group("name"),
-                BLOG_SCHOOL_END.split(blog.group("school"), maxsplit=1)[0],
-                block.start,
-                block.end,
-                state.group,
-            )
+            fields.name,
+            block.start,
+            block.end,
+            state.group,
+            _parent(block),
+            fields.pgy,
+            fields.class_year,
+            fields.chief,
+            fields.school,
+            fields.school_given,
         )
         return
-    if (
-        state.pending
-        and state.pending.school is None
-        and len(text) < 120
-        and SCHOOLISH.search(text)
-        and not NON_SCHOOL_LABELS.search(text[:25])
+    if pending is not None and (
+        fields.pgy or fields.class_year or fields.chief or fields.school or fields.other_label
     ):
-        state.pending.school = text
-        state.pending.school_end = block.end
+        _attach(pending, fields, block)
+        return
+    _prose(state, block, text)
 
 
-def extract_residents(doc: Document) -> list[ResidentRecord]:
-    """Current residents listed on one page (empty if it is not a roster)."""
-    roster_page = bool(ROSTER_PAGE.search(doc.title)) or any(
-        b.kind == "heading" and b.level <= 2 and ROSTER_PAGE.search(doc.block_text(b))
+def extract_residents(doc: Document, as_of: date | None = None) -> list[ResidentRecord]:
+    """Current residents listed on one page (empty if it is not a roster); AS_OF tells which
+    classes have graduated."""
+    # A roster page by its title or main heading; a roster section of a longer page is opened by
+    # its own heading (and closed by the next one).
+    roster_page = bool(ROSTER_WORDS.search(doc.title)) or any(
+        b.kind == "heading" and b.level == 1 and ROSTER_WORDS.search(doc.block_text(b))
         for b in doc.blocks
     )
-    state = _State(doc, _Group(active=roster_page))
+    state = _State(doc, as_of, roster_page, _Group(active=roster_page))
     for block in doc.blocks:
         if block.kind == "nav":
             continue
         text = doc.block_text(block)
-        is_heading = block.kind == "heading"
-        year_line = len(text) < 40 and bool(CLASS_OF.search(text) or PGY.fullmatch(text.strip()))
-        if year_line and not is_heading and state.pending is not None:
-            # "PGY-2" inside a person's card: that person's year, not a new section.
-            state.pending.group = _year_cell(text, state.pending.group)
+        if block.kind == "row" and _table_row(state, block):
             continue
-        if is_heading or year_line:
-            group = _group_for_heading(text, block.level or 6)
+        is_heading = block.kind == "heading"
+        fields = _fields(text) if is_heading or len(text) < 60 else None
+        # "PGY-2" or "Chief Resident" inside a person's card: that person's, not a new section.
+        in_card = state.pending is not None and _parent(block) == state.pending.parent
+        if (
+            fields
+            and not fields.name
+            and in_card
+            and not is_heading
+            and (fields.pgy or fields.class_year or fields.chief)
+        ):
+            _attach(state.pending, fields, block)
+            continue
+        year_line = (
+            fields is not None
+            and not fields.name
+            and len(text) < 40
+            and (fields.pgy or fields.class_year)
+        )
+        if (is_heading and not (fields and fields.name)) or year_line:
+            group = _group_for_heading(text, block.level or 6, as_of)
             if group is not None:
                 state.close()
                 state.group = group
-                state.columns = None
                 continue
-            if is_heading and not person_name(text) and not _inline(text):
-                if block.level <= state.group.level:
-                    state.close()
+            if is_heading:
+                if block.level <= state.group.level and not roster_page:
                     state.group = _Group(active=False, level=block.level)
+                elif block.level <= state.group.level:
+                    state.group = _Group(active=True, level=block.level)
+                state.close()
                 continue
         if not state.group.active or state.group.skip:
-            if block.kind == "row":
-                continue
             state.close()
             continue
-        if block.kind == "row":
-            state.close()
-            _table_row(state, block)
-        else:
-            _line(state, block, text)
+        _line(state, block, text)
     state.close()
     return merge_residents(state.residents)
 
@@ -378,22 +638,16 @@ def merge_residents(residents: list[ResidentRecord]) -> list[ResidentRecord]:
     """One record per name: a chief listed again under 'Chief Residents' keeps the fuller one."""
     by_name: dict[str, ResidentRecord] = {}
     for resident in residents:
-        key = resident.name.casefold()
+        key = " ".join(resident.name.casefold().split())
         known = by_name.get(key)
         if known is None:
             by_name[key] = resident
             continue
-        merged = known
-        if resident.chief and not known.chief:
-            merged = ResidentRecord(**{**known.__dict__, "chief": True})
-        if merged.school is None and resident.school:
-            merged = ResidentRecord(
-                **{
-                    **resident.__dict__,
-                    "chief": merged.chief or resident.chief,
-                    "pgy": merged.pgy or resident.pgy,
-                    "class_year": merged.class_year or resident.class_year,
-                }
-            )
+        merged = replace(
+            known if known.school or not resident.school else resident,
+            chief=known.chief or resident.chief,
+            pgy=known.pgy or resident.pgy,
+            class_year=known.class_year or resident.class_year,
+        )
         by_name[key] = merged
     return list(by_name.values())

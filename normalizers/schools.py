@@ -3,11 +3,16 @@
 Classification is by the school's location and accreditation, never by the person: US MD (LCME,
 Puerto Rico included), US DO (COCA) and Canadian (CACMS) schools are not IMG; every other school
 is. Stages, first hit wins:
+  0. not a medical school at all ("Ross School of Business", "Harvard College"): UNKNOWN;
   1. exact normalised name or alias;
   2. the same words in another order;
   3. the leading part before a comma, dash or parenthesis ("X, Mumbai", "X (2019)");
-  4. the longest known name or alias contained in the text ("MD, X; BS, Y");
-  5. a country or a well-known foreign city named in the text (type from the country);
+  4. the longest known name or alias contained in the text ("MD, X; BS, Y"), unless the text
+     places the school in another country (then it is a namesake: stage 5 decides);
+  5. a country, region or well-known city named in the text (type from the country; never
+     when the text gives a US address);
+  6. a university named in a language no US school uses ("Universidad ...", "Università ..."):
+     IMG_OTHER, country unknown;
 otherwise UNKNOWN - never silently US.
 """
 
@@ -21,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 
 SCHOOLS_FILE = Path(__file__).parent / "data" / "schools.csv"
+# Countries and the cities residents name instead of the school's country, for stage 5.
+PLACES_FILE = Path(__file__).parent / "data" / "places.csv"
 SCHOOL_TYPES = ("US_MD", "US_DO", "CA_MD", "IMG_CARIBBEAN", "IMG_OTHER", "UNKNOWN")
 IMG_TYPES = frozenset({"IMG_CARIBBEAN", "IMG_OTHER"})
 
@@ -38,110 +45,31 @@ ABBREVIATED_WORDS = {
     "coll": "college",
     "govt": "government",
 }
+US_STATE = re.compile(
+    r"\b(?:alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida"
+    r"|georgia usa|hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland"
+    r"|massachusetts|michigan|minnesota|mississippi|missouri|montana|nebraska|nevada"
+    r"|new hampshire|new jersey|new mexico|new york|north carolina|north dakota|ohio|oklahoma"
+    r"|oregon|pennsylvania|rhode island|south carolina|south dakota|tennessee|texas|utah"
+    r"|vermont|virginia|washington dc|west virginia|wisconsin|wyoming|usa|united states"
+    r"|puerto rico)\b"
+)
 SEGMENT_SPLIT = re.compile(r"\s*(?:,|;|\(|\)| - | – | — |/)\s*")
 
-# Countries (and cities residents often name instead) -> (country, type) for stage 5.
-CARIBBEAN = (
-    "grenada",
-    "dominica",
-    "saint kitts",
-    "nevis",
-    "sint maarten",
-    "saint maarten",
-    "saba",
-    "aruba",
-    "curacao",
-    "antigua",
-    "barbados",
-    "jamaica",
-    "trinidad",
-    "cayman islands",
-    "saint lucia",
-    "saint vincent",
-    "montserrat",
-    "anguilla",
-    "bonaire",
-    "dominican republic",
-    "bahamas",
-    "haiti",
-    "cuba",
-    "belize",
-    "guyana",
+# Words that make a school string something other than a medical school ("Ross School of
+# Business", "Harvard College"): a known name inside it must not be taken for the medical school.
+NOT_MEDICAL = re.compile(
+    r"\b(?:business|law|public health|nursing|engineering|undergraduate|liberal arts"
+    r"|arts and sciences|divinity|dentistry only)\b|^(?:harvard|yale|dartmouth|princeton) college$"
 )
-COUNTRY_CITIES = {
-    "India": (
-        "india",
-        "mumbai",
-        "new delhi",
-        "delhi",
-        "kolkata",
-        "chennai",
-        "bangalore",
-        "bengaluru",
-        "hyderabad",
-        "pune",
-        "lucknow",
-        "ahmedabad",
-        "manipal",
-        "vellore",
-    ),
-    "Pakistan": (
-        "pakistan",
-        "lahore",
-        "karachi",
-        "rawalpindi",
-        "islamabad",
-        "peshawar",
-        "multan",
-        "faisalabad",
-    ),
-    "Egypt": ("egypt", "cairo", "alexandria", "mansoura", "assiut", "tanta"),
-    "Nigeria": ("nigeria", "lagos", "ibadan", "enugu", "benin city"),
-    "Philippines": ("philippines", "manila", "cebu"),
-    "Mexico": ("mexico", "guadalajara", "monterrey"),
-    "Bangladesh": ("bangladesh", "dhaka", "chittagong"),
-    "Nepal": ("nepal", "kathmandu"),
-    "Lebanon": ("lebanon", "beirut"),
-    "Jordan": ("jordan", "amman"),
-    "Syria": ("syria", "damascus", "aleppo"),
-    "Iran": ("iran", "tehran", "shiraz"),
-    "Iraq": ("iraq", "baghdad"),
-    "Saudi Arabia": ("saudi arabia", "riyadh", "jeddah"),
-    "Sudan": ("sudan", "khartoum"),
-    "Ethiopia": ("ethiopia", "addis ababa"),
-    "Kenya": ("kenya", "nairobi"),
-    "Ghana": ("ghana", "accra", "kumasi"),
-    "Uganda": ("uganda", "kampala"),
-    "South Africa": ("south africa", "cape town", "johannesburg"),
-    "China": ("china", "beijing", "shanghai"),
-    "Brazil": ("brazil", "brasil", "sao paulo", "rio de janeiro"),
-    "Argentina": ("argentina", "buenos aires", "cordoba"),
-    "Colombia": ("colombia", "bogota", "medellin"),
-    "Venezuela": ("venezuela", "caracas"),
-    "Peru": ("peru", "lima"),
-    "Chile": ("chile", "santiago"),
-    "Ecuador": ("ecuador", "quito", "guayaquil"),
-    "Guatemala": ("guatemala",),
-    "Honduras": ("honduras", "tegucigalpa"),
-    "Nicaragua": ("nicaragua", "managua"),
-    "Poland": ("poland", "krakow", "warsaw"),
-    "Hungary": ("hungary", "budapest"),
-    "Czech Republic": ("czech republic", "prague"),
-    "Italy": ("italy", "rome"),
-    "Ireland": ("ireland", "dublin"),
-    "United Kingdom": ("united kingdom", "london", "england", "scotland"),
-    "Germany": ("germany", "berlin", "munich"),
-    "Russia": ("russia", "moscow"),
-    "Ukraine": ("ukraine", "kyiv", "kiev"),
-    "Turkey": ("turkey", "istanbul", "ankara"),
-    "Israel": ("israel", "tel aviv", "jerusalem"),
-    "Sri Lanka": ("sri lanka", "colombo"),
-    "Vietnam": ("vietnam", "hanoi"),
-    "South Korea": ("south korea", "korea", "seoul"),
-    "Japan": ("japan", "tokyo"),
-    "Taiwan": ("taiwan", "taipei"),
-    "Australia": ("australia", "sydney", "melbourne"),
-}
+MEDICAL_WORD = re.compile(r"\bmedic|\bosteopath")
+# Names in a language US and Canadian medical schools do not use (Quebec's French and Puerto
+# Rico's Spanish schools are in the data file, so they match before this is asked).
+FOREIGN_UNIVERSITY = re.compile(
+    r"\b(?:universidad|universidade|universita|universitat|universitatea|universite|universiteit"
+    r"|uniwersytet|univerzita|egyetem|yliopisto|universitet|facultad|faculdade|faculte"
+    r"|medizinische|escuela|hochschule)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -154,6 +82,17 @@ class School:
 
 
 @dataclass(frozen=True)
+class Place:
+    """A country, region or city that places a school (from the places data file)."""
+
+    name: str
+    country: str
+    type: str
+    kind: str  # country | region | city
+    pattern: re.Pattern
+
+
+@dataclass(frozen=True)
 class SchoolMatch:
     """The classification of one school string, with how it was reached."""
 
@@ -161,7 +100,8 @@ class SchoolMatch:
     type: str
     country: str | None = None
     school: School | None = None
-    method: str = "unknown"  # exact | word-order | leading-part | contains | country | unknown
+    # exact | word-order | leading-part | contains | country | language | unknown
+    method: str = "unknown"
     matched: str | None = None  # the name, alias or place that matched
 
     @property
@@ -189,10 +129,18 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+def plain_words(text: str) -> str:
+    """Folded words with abbreviations spelt out, for phrase and place patterns."""
+    folded = re.sub(r"[^\w\s]", " ", fold(text).replace("'", ""))
+    return " ".join(ABBREVIATED_WORDS.get(word, word) for word in folded.split())
+
+
 class SchoolIndex:
     """Known schools keyed by normalised names and aliases."""
 
-    def __init__(self, schools: list[tuple[School, list[str]]]) -> None:
+    def __init__(
+        self, schools: list[tuple[School, list[str]]], places: list[Place] | None = None
+    ) -> None:
         self.exact: dict[tuple[str, ...], tuple[School, str]] = {}
         self.unordered: dict[tuple[str, ...], tuple[School, str]] = {}
         self.by_first_word: dict[str, list[tuple[tuple[str, ...], School, str]]] = {}
@@ -206,14 +154,8 @@ class SchoolIndex:
                 self.by_first_word.setdefault(key[0], []).append((key, school, label))
         for entries in self.by_first_word.values():
             entries.sort(key=lambda entry: -len(entry[0]))
-        self.places = [
-            (re.compile(rf"\b{re.escape(place)}\b"), country, "IMG_OTHER")
-            for country, places in COUNTRY_CITIES.items()
-            for place in places
-        ] + [
-            (re.compile(rf"\b{re.escape(place)}\b"), place.title(), "IMG_CARIBBEAN")
-            for place in CARIBBEAN
-        ]
+        # Countries and regions before cities: "Western University, London, Ontario" is Canada.
+        self.places = sorted(places, key=lambda place: place.kind == "city")
 
     def __len__(self) -> int:
         return len({school.id for school, _ in self.exact.values()})
@@ -222,21 +164,13 @@ class SchoolIndex:
         school, label = hit
         return SchoolMatch(written, school.type, school.country, school, method, label)
 
-    def match(self, written: str) -> SchoolMatch:
-        """Classify one school string."""
-        key = tokens(written)
-        if not key:
-            return SchoolMatch(written, "UNKNOWN")
-        if key in self.exact:
-            return self._found(written, self.exact[key], "exact")
-        if tuple(sorted(key)) in self.unordered:
-            return self._found(written, self.unordered[tuple(sorted(key))], "word-order")
-        segments = [s for s in SEGMENT_SPLIT.split(written) if s.strip()]
-        if len(segments) > 1:
-            for end in range(len(segments) - 1, 0, -1):
-                part = tokens(" ".join(segments[:end]))
-                if part in self.exact:
-                    return self._found(written, self.exact[part], "leading-part")
+    def _place(self, plain: str) -> Place | None:
+        if US_STATE.search(plain):
+            return None  # a US address: no foreign city name decides anything
+        return next((place for place in self.places if place.pattern.search(plain)), None)
+
+    def _contained(self, key: tuple[str, ...]) -> tuple[School, str] | None:
+        """The longest known name or alias found as a run of words inside KEY."""
         best: tuple[tuple[str, ...], School, str] | None = None
         for i, word in enumerate(key):
             for alias_key, school, label in self.by_first_word.get(word, ()):
@@ -245,12 +179,39 @@ class SchoolIndex:
                 if key[i : i + len(alias_key)] == alias_key:
                     best = (alias_key, school, label)
                     break
-        if best:
-            return self._found(written, (best[1], best[2]), "contains")
-        folded = " ".join(re.sub(r"[^\w\s]", " ", fold(written)).split())
-        for pattern, country, school_type in self.places:
-            if pattern.search(folded):
-                return SchoolMatch(written, school_type, country, None, "country", country)
+        return (best[1], best[2]) if best else None
+
+    def match(self, written: str) -> SchoolMatch:
+        """Classify one school string (stages in the module docstring)."""
+        key = tokens(written)
+        plain = plain_words(written)
+        if not key or (NOT_MEDICAL.search(plain) and not MEDICAL_WORD.search(plain)):
+            return SchoolMatch(written, "UNKNOWN")
+        if key in self.exact:
+            return self._found(written, self.exact[key], "exact")
+        if tuple(sorted(key)) in self.unordered:
+            return self._found(written, self.unordered[tuple(sorted(key))], "word-order")
+        place = self._place(plain)
+        segments = [s for s in SEGMENT_SPLIT.split(written) if s.strip()]
+        leading = next(
+            (
+                self.exact[part]
+                for end in range(len(segments) - 1, 0, -1)
+                if (part := tokens(" ".join(segments[:end]))) in self.exact
+            ),
+            None,
+        )
+        # A known name in a string that places it in another country is a namesake:
+        # "Queen's University, Belfast", "University of Guyana, Georgetown".
+        if leading and (place is None or place.country == leading[0].country):
+            return self._found(written, leading, "leading-part")
+        contained = self._contained(key)
+        if contained and (place is None or place.country == contained[0].country):
+            return self._found(written, contained, "contains")
+        if place is not None:
+            return SchoolMatch(written, place.type, place.country, None, "country", place.name)
+        if FOREIGN_UNIVERSITY.search(plain):
+            return SchoolMatch(written, "IMG_OTHER", None, None, "language", None)
         return SchoolMatch(written, "UNKNOWN")
 
 
@@ -268,10 +229,25 @@ def load_schools(path: Path = SCHOOLS_FILE) -> list[tuple[School, list[str]]]:
     return out
 
 
+def load_places(path: Path = PLACES_FILE) -> list[Place]:
+    """Read the places data file."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            Place(
+                row["place"],
+                row["country"],
+                row["type"],
+                row["kind"],
+                re.compile(rf"\b{re.escape(plain_words(row['place']))}\b"),
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
 @lru_cache(maxsize=1)
 def default_index() -> SchoolIndex:
-    """The index over the bundled data file, built once per process."""
-    return SchoolIndex(load_schools())
+    """The index over the bundled data files, built once per process."""
+    return SchoolIndex(load_schools(), load_places())
 
 
 def classify_school(written: str | None) -> SchoolMatch:

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from normalizers.document import Block, Document
 
-TEXT_VERSION = "text@1"
+TEXT_VERSION = "text@2"
 
 # Never visible to a reader, or not text at all.
 SKIP_TAGS = frozenset(
@@ -80,9 +80,21 @@ BLOCK_TAGS = frozenset(
     }
 )
 HEADING_LEVEL = {f"h{n}": n for n in range(1, 7)}
+# Site chrome: menus, banners, footers, sidebars. Kept (a reader sees them) but marked `nav` so
+# extractors skip them: "Visa | Eligibility | Wellness" in a footer offers nothing.
+CHROME_TAGS = frozenset({"nav", "footer", "aside"})
+CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "menubar", "menu"})
+CHROME_NAMES = frozenset(
+    {"nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "footer", "sidebar"}
+)
+CLASS_WORD = re.compile(r"[a-z]+")
+# A line that is almost all link text with several links is a menu ("Home · Visa · FAQ").
+LINK_LINE_MIN_LINKS = 2
+LINK_LINE_SHARE = 0.85
 ITEM_TAGS = frozenset({"li", "dt", "dd"})
 WHITESPACE = re.compile(r"\s+")
 CELL_SEPARATOR = " | "
+FIELD_SEPARATOR = " · "
 
 
 class _TextBuilder:
@@ -91,6 +103,8 @@ class _TextBuilder:
         self.blocks: list[Block] = []
         self.length = 0
         self.pending: list[str] = []
+        self.links = 0  # links in the pending line, and how many of its letters they hold
+        self.link_letters = 0
 
     def add_line(
         self, text: str, kind: str, locator: str, level: int = 0, cells: tuple[str, ...] = ()
@@ -108,8 +122,64 @@ class _TextBuilder:
 
     def flush(self, kind: str, locator: str, level: int = 0) -> None:
         if self.pending:
-            self.add_line("".join(self.pending), kind, locator, level)
+            text = "".join(self.pending)
+            letters = _letters(text)
+            menu = (
+                self.links >= LINK_LINE_MIN_LINKS and self.link_letters >= LINK_LINE_SHARE * letters
+            )
+            skip_link = self.links == 1 and text.strip().lower().startswith("skip to")
+            if kind != "heading" and (menu or skip_link):
+                kind = "nav"
+            self.add_line(text, kind, locator, level)
             self.pending = []
+        self.links = self.link_letters = 0
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+LAYOUT_CONTENT = ("p", "div", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "form")
+
+
+def _is_layout_row(row: Tag) -> bool:
+    """A row whose cells hold paragraphs, lists, headings or tables of their own."""
+    return any(
+        cell.find(LAYOUT_CONTENT) is not None
+        for cell in row.find_all(["td", "th"], recursive=False)
+    )
+
+
+def _tab_title(tag: Tag) -> str | None:
+    """The title of the tab that labels a tab panel (role=tabpanel, aria-labelledby)."""
+    if (tag.get("role") or "").lower() != "tabpanel" or not tag.get("aria-labelledby"):
+        return None
+    root = next((p for p in tag.parents if p.name == "[document]"), None)
+    title = root.find(id=tag["aria-labelledby"].split()[0]) if root is not None else None
+    return WHITESPACE.sub(" ", title.get_text(" ")).strip() or None if title is not None else None
+
+
+def _is_panel_title(tag: Tag) -> bool:
+    """A button that opens a panel of content (accordion, tab), not a form control."""
+    if tag.name.lower() != "button":
+        return False
+    return any(
+        tag.get(a) is not None for a in ("aria-controls", "aria-expanded", "data-target")
+    ) or (tag.get("role") == "tab")
+
+
+def _is_chrome(tag: Tag) -> bool:
+    """Menus, site banners, footers and sidebars, by element, ARIA role, or class/id words."""
+    name = tag.name.lower()
+    if name in CHROME_TAGS:
+        return True
+    if name == "header":
+        # A page-wide banner is chrome; an article's own header holds its title and intro.
+        return tag.find_parent(["main", "article"]) is None
+    if (tag.get("role") or "").lower() in CHROME_ROLES:
+        return True
+    names = " ".join([*(tag.get("class") or []), tag.get("id") or ""]).lower()
+    return any(word in CHROME_NAMES for word in CLASS_WORD.findall(names))
 
 
 def _kind(tag: str) -> tuple[str, int]:
@@ -120,40 +190,74 @@ def _kind(tag: str) -> tuple[str, int]:
     return "text", 0
 
 
+def _separate(out: _TextBuilder, previous: object) -> None:
+    """Two inline elements side by side with no space between ("<b>Ana Ruiz</b><span>PGY-2
+    </span>") are separate fields a stylesheet sets apart; keep them apart in the text too."""
+    if isinstance(previous, Tag) and out.pending and not out.pending[-1][-1:].isspace():
+        out.pending.append(FIELD_SEPARATOR)
+
+
 def _walk(node: Tag, path: str, out: _TextBuilder, kind: str, level: int) -> None:
     counts: dict[str, int] = {}
+    previous: object = None  # the sibling before: text, or an inline element
     for child in node.children:
         if isinstance(child, Comment):
             continue
         if isinstance(child, NavigableString):
             out.pending.append(str(child))
+            previous = child
             continue
         if not isinstance(child, Tag):
             continue
         name = child.name.lower()
         counts[name] = counts.get(name, 0) + 1
-        if name in SKIP_TAGS or child.get("hidden") is not None:
+        # Hidden panels (accordions, tabs) are kept: a reader opens them to read what they say.
+        if name in SKIP_TAGS and not _is_panel_title(child):
             continue
         child_path = f"{path} > {name}:nth-of-type({counts[name]})"
         if name == "br":
             out.flush(kind, path, level)
+        elif name == "tr" and _is_layout_row(child):
+            # A page laid out with a table: its cells are regions of the page, not data.
+            out.flush(kind, path, level)
+            _walk(child, child_path, out, kind, level)
+            out.flush(kind, child_path, level)
         elif name == "tr":
             out.flush(kind, path, level)
-            cells = tuple(
-                WHITESPACE.sub(" ", cell.get_text(" ")).strip()
-                for cell in child.find_all(["td", "th"], recursive=False)
+            cells_tags = child.find_all(["td", "th"], recursive=False)
+            cells = tuple(WHITESPACE.sub(" ", cell.get_text(" ")).strip() for cell in cells_tags)
+            links = [a for cell in cells_tags for a in cell.find_all("a")]
+            link_letters = sum(_letters(a.get_text()) for a in links)
+            menu = len(links) >= LINK_LINE_MIN_LINKS and link_letters >= LINK_LINE_SHARE * sum(
+                map(_letters, cells)
             )
             if any(cells):
-                out.add_line(CELL_SEPARATOR.join(cells), "row", child_path, cells=cells)
+                row_kind = "nav" if kind == "nav" or menu else "row"
+                out.add_line(CELL_SEPARATOR.join(cells), row_kind, child_path, cells=cells)
+        elif name == "button":  # an accordion's or a tab's title: the heading of its panel
+            out.flush(kind, path, level)
+            _walk(child, child_path, out, kind, level)
+            out.flush("nav" if kind == "nav" else "heading", child_path, 4)
         elif name in BLOCK_TAGS:
             out.flush(kind, path, level)
-            # Navigation menus are kept (a reader sees them) but marked so extractors skip them.
-            in_nav = kind == "nav" or name == "nav"
+            in_nav = kind == "nav" or _is_chrome(child)
+            tab = _tab_title(child)
+            if tab and not in_nav:
+                # A tab panel is read under its tab's title ("PGY-2"), as a reader opening it.
+                out.add_line(tab, "heading", child_path, 4)
             child_kind, child_level = ("nav", 0) if in_nav else _kind(name)
             _walk(child, child_path, out, child_kind, child_level)
             out.flush(child_kind, child_path, child_level)
-        else:
+        elif name == "a":
+            _separate(out, previous)
+            before = sum(map(_letters, out.pending))
             _walk(child, path, out, kind, level)
+            out.links += 1
+            out.link_letters += sum(map(_letters, out.pending)) - before
+        else:
+            _separate(out, previous)
+            _walk(child, path, out, kind, level)
+        previous = child
 
 
 def html_to_document(html: str | bytes, url: str = "") -> Document:
@@ -167,13 +271,50 @@ def html_to_document(html: str | bytes, url: str = "") -> Document:
     return Document(url, "".join(out.parts), tuple(out.blocks), title, TEXT_VERSION)
 
 
+# A hard-wrapped line (plain text, PDFs) goes on in the next line: it stops mid-sentence and
+# the next line starts in lower case, or it ends on a lower-case word. Short lines never wrap
+# (names, titles), so "Ana Ruiz, MD" and a school on the next line stay apart.
+WRAPPED_MIN_LENGTH = 30
+SENTENCE_END_CHARS = (".", "!", "?", ":", ";")
+LOWER_WORD_END = re.compile(r"(?:\b[a-z][a-z'-]*|,)$")
+# No title ends on "the", "of", "and": such a line was cut mid-sentence.
+FUNCTION_WORD_END = re.compile(r"\b(?:the|of|and|or|a|an|to|for|from|with|in|on|by|at)$", re.I)
+
+
+def _continues(previous: str, line: str) -> bool:
+    if len(previous) < WRAPPED_MIN_LENGTH or previous.endswith(SENTENCE_END_CHARS):
+        return False
+    if CELL_SEPARATOR in previous or CELL_SEPARATOR in line:
+        return False
+    return line[0].islower() or bool(LOWER_WORD_END.search(previous))
+
+
 def lines_to_document(lines: Iterable[tuple[str, str]], url: str = "") -> Document:
-    """Plain lines (with a locator each) -> a Document; short title-like lines are headings."""
+    """Plain lines (with a locator each) -> a Document.
+
+    Wrapped lines are joined into one block (its locator is its first line's); short title-like
+    lines are headings; '- ' lines are items; 'a | b' lines are table rows.
+    """
     out = _TextBuilder()
+    open_kind: str | None = None  # the kind of the paragraph being joined, if any
+    open_lines: list[str] = []
+    open_locator = ""
+
+    def close() -> None:
+        nonlocal open_kind, open_lines
+        if open_kind:
+            out.add_line(" ".join(open_lines), open_kind, open_locator)
+        open_kind, open_lines = None, []
+
     for line, locator in lines:
         stripped = line.strip()
         if not stripped:
+            close()  # a blank line ends a paragraph
             continue
+        if open_kind and _continues(open_lines[-1], stripped):
+            open_lines.append(stripped)
+            continue
+        close()
         # Markdown-style '#' headings, or short lines that do not end like a sentence.
         if stripped.startswith("#"):
             out.add_line(stripped.lstrip("#"), "heading", locator, 2)
@@ -182,15 +323,17 @@ def lines_to_document(lines: Iterable[tuple[str, str]], url: str = "") -> Docume
             and not stripped.endswith((".", ":", ",", ";", "?"))
             and stripped[0].isupper()
             and not any(c in stripped for c in ",|–—")
+            and not FUNCTION_WORD_END.search(stripped)
         ):
             out.add_line(stripped, "heading", locator, 3)
-        elif stripped.startswith(("- ", "* ", "• ")):
-            out.add_line(stripped[2:], "item", locator)
         elif CELL_SEPARATOR in stripped:
             cells = tuple(c.strip() for c in stripped.split("|"))
             out.add_line(stripped, "row", locator, cells=cells)
         else:
-            out.add_line(stripped, "text", locator)
+            item = stripped.startswith(("- ", "* ", "• "))
+            open_kind, open_locator = ("item" if item else "text"), locator
+            open_lines = [stripped[2:] if item else stripped]
+    close()
     text = "".join(out.parts)
     title = text[out.blocks[0].start : out.blocks[0].end] if out.blocks else ""
     return Document(url, text, tuple(out.blocks), title, TEXT_VERSION)

@@ -1,13 +1,19 @@
 """Visa sponsorship statements -> visa.j1, visa.h1b, visa.h1b_conditions, visa.citizens_only.
 
-Stages per sentence (questions are never statements; an FAQ answer borrows its question's
-subject):
-  1. citizens/permanent residents only -> both visas no, citizens_only true;
-  2. "J-1 only" -> j1 yes, h1b no;
-  3. each clause (split at "but", ";", "however", "while") that names J-1, H-1B or visas in
-     general: negated -> no; conditional wording -> conditional (H-1B) with conditions;
-     a sponsorship verb -> yes.
-Green-card statements say nothing about J-1 or H-1B and are skipped.
+Stages per sentence (questions are never statements; headings of a few words are titles):
+  1. visa tables with a column per visa ("Program | J-1 | H-1B"): each column read down;
+     mixed answers make the visa conditional;
+  2. citizens/permanent residents only -> both visas no, citizens_only true; citizens, permanent
+     residents or EAD holders -> both visas no;
+  3. "J-1 only" (or "H-1B only") -> that visa yes, the other no; "no new H-1B petitions" ->
+     H-1B only for those who already hold one;
+  4. each clause (split at "but", ";", "however", "while", ", as", "because") that names J-1,
+     H-1B or visas in general - or, when it names none, the visas of its label (an FAQ question,
+     a dt, a table row's first cell, a card's title): negated -> no; a condition (Step 3, an
+     H-1B already held, F-1, case by case, a limited number, some tracks) -> conditional with
+     its conditions; a sponsorship verb or a bare "Yes"/"✓" -> yes.
+A clause about another program (a fellowship), about the past ("through 2026 we sponsored"),
+or about green cards says nothing about this program's J-1 or H-1B.
 """
 
 from __future__ import annotations
@@ -15,75 +21,167 @@ from __future__ import annotations
 import re
 
 from normalizers.document import Document, Evidence, Finding
-from normalizers.sentences import Sentence, sentences
+from normalizers.sentences import Sentence, Span, sentences
 
-EXTRACTOR = "visa@1"
+EXTRACTOR = "visa@2"
 
-CLAUSE_SPLIT = re.compile(r";|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b|\bexcept\b|, and we\b")
+CLAUSE_SPLIT = re.compile(
+    r";|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b|\bexcept\b|, and we\b|, as\b|\bbecause\b"
+    r"|, since\b|, so\b|\. "
+)
+# "Residents who are not US citizens train on the J-1": the "not" belongs to citizenship.
+CITIZENSHIP_CLAUSE = re.compile(
+    r"\b(?:who|that) (?:are|is) not (?:us |united states )?citizens?(?:,? (?:or|nor) (?:lawful )?"
+    r"permanent residents?)?|\b(?:who|that) (?:do|does) not (?:need|require)\b[^,;.]*"
+    r"|\bnon-(?:us )?citizens?|\bneither (?:us |united states )?citizens? "
+    r"nor (?:lawful )?permanent residents?|\bnot (?:us |united states )?citizens? or (?:lawful )?"
+    r"permanent residents?"
+)
 CITIZENS_ONLY = re.compile(
     r"\bonly (?:us |united states )?citizens"
     r"|\b(?:citizens?|citizenship) (?:and|or) (?:lawful )?(?:permanent residents?|green card holders?)"
-    r"(?: only| are eligible| will be considered| may apply| can be considered)"
+    r"(?: only| are eligible| will be considered| may apply| can be considered| are considered)"
     r"|\bmust be (?:a |an )?(?:us |united states )?citizens?,? (?:or|and) (?:a )?(?:lawful )?"
     r"permanent resident"
     r"|\blimited to (?:us |united states )?citizens"
-    r"|\bgreen card holders only\b"
+    r"|\bgreen card holders only\b|\bciudadanos\b.{0,40}\bresidentes permanentes\b"
 )
+# Citizens, permanent residents *or* an EAD: not citizens-only, but no visa is sponsored.
+WORK_AUTHORIZATION_ONLY = re.compile(
+    r"\b(?:citizens?|citizenship),? (?:lawful )?permanent residen\w*,? (?:or|and) (?:\w+ ){0,4}"
+    r"(?:ead|employment authorization)"
+)
+# "J-1 only" is exclusive; "H-1B only for applicants who..." is a condition.
+ONLY_IF = r" (?:for|if|when|to|after|in|with|once|where|provided)\b"
 J1_ONLY = re.compile(
-    r"\bj-1(?: visas?)?(?: \([^)]*\))?,? only\b|\bonly (?:sponsor|accept|offer|support|consider)s? "
+    r"\bj-1(?: visas?)?(?: \([^)]*\))?,? only\b(?!"
+    + ONLY_IF
+    + r")|\bonly (?:sponsor|accept|offer|support|consider)s? "
     r"(?:the )?(?:ecfmg[- ]sponsored )?j-1\b|\bonly (?:the )?(?:ecfmg[- ]sponsored )?j-1\b"
     r"|\bexclusively (?:the )?j-1\b|\blimited to (?:the )?j-1\b|\bsolely (?:the )?j-1\b"
+    r"|\bj-1\b[^.;]{0,80}\b(?:is|remains) (?:the )?(?:only|sole)\b"
+    r"|\bonly (?:visa|option|pathway)\b[^.;]{0,40}\bis (?:the )?(?:ecfmg[- ]sponsored )?j-1\b"
+)
+H1B_ONLY = re.compile(
+    r"\bh-1b(?: visas?)?,? only\b(?!"
+    + ONLY_IF
+    + r")|\bonly (?:sponsor|accept|offer|support|consider)s? (?:the )?h-1b\b"
+    r"|\bexclusively (?:the )?h-1b\b|\bh-1b\b[^.;]{0,60}\bis the only\b"
+)
+NO_NEW_PETITIONS = re.compile(
+    r"\b(?:not|never) (?:initiate|file|start|submit|sponsor)s? (?:any )?new h-1b"
+    r"|\bno new h-1b (?:petitions|sponsorship)"
 )
 GENERIC_VISA = re.compile(
     r"\bvisa sponsorship\b|\bsponsor(?:ship of)? (?:any |all )?(?:types of )?visas?\b"
     r"|\bvisas? (?:are|is|will be|can be|cannot be) (?:not )?sponsored\b|\bsponsor(?:ing)? visas\b"
     r"|\bvisas? (?:sponsorship )?(?:is|are) not (?:offered|available|provided)\b"
+    r"|\bvisas? of any (?:type|kind)\b|\bpatrocin\w* (?:de )?visas?\b"
 )
-GREEN_CARD = re.compile(r"\bgreen card\b|\bpermanent residen(?:cy|ce) (?:sponsorship|application)")
+GREEN_CARD = re.compile(
+    r"\bgreen cards?\b|\bpermanent residen(?:cy|ce) (?:sponsorship|application|petition)"
+    r"|\bapplications? for permanent residen"
+)
 NEGATION = re.compile(
     r"\b(?:do|does|did|will|can|are|is|am|were|was)(?:n't| not)\b|\bcannot\b|\bunable\b"
     r"|\bnot (?:able|in a position|currently|presently|offer|provide|sponsor|accept|available|"
     r"eligible|considered|possible|support)\b|\bno (?:visa|h-1b|j-1|sponsorship)\b|\bnever\b"
-    r"|\bno longer\b|\bnot\b.{0,20}\bsponsor"
+    r"|\bno longer\b|\bnot\b.{0,20}\bsponsor|\bno (?:patrocin|acept|ofrec)\w*|\bdeclines?\b"
 )
 CONDITIONAL = re.compile(
-    r"case[- ]by[- ]case|individual basis|\bonly (?:if|when|for|after|to)\b|\bprovided (?:that)?\b"
-    r"|\brequire[sd]?\b|\bmust (?:have )?pass|\bcontingent\b|\blimited number\b|\bselect(?:ed)? "
+    r"case[- ]by[- ]case|individual(?:ly)? (?:basis|reviewed|review)|reviewed individually"
+    r"|\bonly (?:if|when|for|after|to)\b|\bprovided (?:that)?\b|\blimited to\b|\blimited number\b"
+    r"|\brequire[sd]?\b|\bmust (?:have )?(?:pass|be|hold)|\bcontingent\b|\bselect(?:ed)? "
     r"|\bin (?:some|certain|rare|limited) (?:cases|circumstances|instances)\b|\bmay (?:be )?consider"
-    r"|\bon a limited basis\b|\bdepending on\b|\bunder certain\b|\bif (?:the )?applicants?\b"
-    r"|\bwho (?:have|has) (?:already )?passed\b|\bafter passing\b|\bby the time\b"
+    r"|\bon a limited basis\b|\bdepending on\b|\bunder certain\b|\bif (?:the )?(?:applicants?|you)\b"
+    r"|\bwho (?:have|has) (?:already )?passed\b|\bafter passing\b|\bby the time\b|\bwho pass"
+    r"|\bfor (?:h-1b )?consideration\b|\beither\b|\bapproval\b|\bat most \w+ (?:a|per) year"
+    r"|\b(?:the following|these|two|three|certain|some) (?:situations|circumstances|conditions|cases)\b"
+    r"|\bfollowing (?:are|is) met\b"
+)
+# Conditions outside the named ones: some tracks, a limited number, an approval.
+OTHER_CONDITION = re.compile(
+    r"\bapprov|\blimited number\b|\bat most \w+ (?:a|per) year|\btracks?\b|\bselect(?:ed)? "
+    r"(?:programs|positions|candidates)|\bsome (?:programs|positions)|\bdepartment(?:al)? (?:chair|"
+    r"approval)|\bdio\b|\bgmec\b"
 )
 POSITIVE = re.compile(
     r"\bsponsor|\baccept|\bsupport|\boffer|\beligible\b|\bavailable\b|\bprovide|\bconsider"
     r"|\bwelcome|\bprocess|\bwe (?:do )?(?:take|use)\b|\bj-1 (?:and|or|&) h-1b\b|\bh-1b (?:and|or|&) j-1\b"
+    r"|\btrains? (?:\w+ ){0,3}on (?:a |the )?(?:ecfmg[- ]sponsored )?j-1\b|\bpatrocin|\baceptamos\b"
+    r"|\bacepta\b|\bofrecemos\b|\bwe (?:will )?file\b|\bwill file\b|\bfiles? (?:an? )?h-1b"
+)
+J1_CONDITIONAL = re.compile(
+    r"\b(?:positions?|tracks?|programs?)\s+only\b|\bonly (?:for|in) (?:our |the )?(?:categorical|"
+    r"preliminary|primary care|research|\w+ track)"
 )
 H1B_CONDITIONS = (
-    ("step3_required", re.compile(r"\bstep (?:3|iii|three)\b")),
+    ("step3_required", re.compile(r"\bstep (?:3|iii|three)\b|\blevel 3\b")),
     (
         "already_h1b",
         re.compile(
-            r"\balready (?:hold|have|on|possess)|\bcurrently (?:hold|on|have)"
-            r"|\bexisting h-1b|\btransfer|\bcap[- ]exempt (?:h-1b )?transfer"
+            r"\balready (?:hold|have|on|possess|in)|\bcurrently (?:hold|on|have|in) (?:an? )?h-1b"
+            r"|\bexisting h-1b|\btransfer|\bcap[- ]exempt (?:h-1b )?transfer|\bport\b|\bno new h-1b"
+            r"|\bnot (?:initiate|file|start|submit|sponsor)s? (?:any )?new h-1b"
         ),
     ),
-    ("us_grad_f1", re.compile(r"\bf-1\b|\bgraduates? of (?:a )?us (?:medical )?school")),
-    ("case_by_case", re.compile(r"case[- ]by[- ]case|individual basis")),
+    (
+        "us_grad_f1",
+        re.compile(
+            r"\bf-1\b|\bopt\b|\bgraduates? of (?:a )?(?:us|u\.s|united states) (?:medical )?schools?"
+        ),
+    ),
+    (
+        "case_by_case",
+        re.compile(r"case[- ]by[- ]case|individual(?:ly)? (?:basis|review)|reviewed individually"),
+    ),
 )
-YES_NO_ANSWER = re.compile(r"^(yes|no)\b")
+# A statement about another program, or about the past, is not this program's policy.
+OTHER_PROGRAM = re.compile(r"\bfellowships?\b|\bfellows\b")
+OUR_PROGRAM = re.compile(r"\bresiden(?:cy|ts?)\b|\bour program\b|\ball (?:of our )?programs\b")
+# Explanations of how visas work in general ("hospitals are usually cap-exempt").
+GENERAL_TEXT = re.compile(
+    r"\busually\b|\btypically\b|\bgenerally\b|\bin general\b|\bmost (?:programs|hospitals)\b"
+)
+HISTORY = re.compile(
+    r"\b(?:through|until|up to|before) (?:the )?(?:(?:19|20)\d\d|last year)\b|\bpreviously\b"
+    r"|\bformerly\b|\bin the past\b|\bused to\b|\bhistorically\b"
+)
+ANSWER_PREFIX = re.compile(r"^(?:a|answer|r|respuesta)\s*[:.)-]\s*")
+YES_NO_ANSWER = re.compile(r"^(yes|no|sí|si)\b")
+BARE_ANSWER = re.compile(
+    r"^\W*(yes|no|✓|✔|✗|✘|×|x|sponsored|not sponsored|accepted|not accepted|offered|not offered"
+    r"|available|not available|supported|not supported|sí|si)\W*$"
+)
+NO_WORDS = frozenset({"no", "✗", "✘", "×", "x"})
+TYPE_NAMES = re.compile(r"\bj-1\b|\bh-1b\b|\bvisas?\b|[*()\[\],/&]|\band\b|\bor\b|\btypes?\b")
+# "Program | J-1 | H-1B": a table with a column per visa.
+VISA_COLUMN = {"j-1": "visa.j1", "h-1b": "visa.h1b"}
 
 
 def _types(norm: str) -> set[str]:
     found = set()
-    if "j-1" in norm:
+    if re.search(r"\bj-1\b", norm):
         found.add("visa.j1")
-    if "h-1b" in norm:
+    if re.search(r"\bh-1b\b", norm):
         found.add("visa.h1b")
     return found
 
 
 def _conditions(norm: str) -> list[str]:
     found = [name for name, pattern in H1B_CONDITIONS if pattern.search(norm)]
-    return found or ["other"]
+    if OTHER_CONDITION.search(norm) or not found:
+        found.append("other")
+    return found
+
+
+def _answer(text: str) -> str | None:
+    """'yes' / 'no' for a bare answer cell or reply ("No.", "✓", "Not sponsored"), else None."""
+    match = BARE_ANSWER.match(ANSWER_PREFIX.sub("", text.strip()))
+    if not match:
+        return None
+    word = match.group(1)
+    return "no" if word in NO_WORDS or word.startswith("not") else "yes"
 
 
 class _Collector:
@@ -91,81 +189,184 @@ class _Collector:
         self.doc = doc
         self.findings: list[Finding] = []
 
-    def add(self, indicator: str, value, confidence: float, start: int, end: int) -> None:
-        self.findings.append(
-            Finding(indicator, value, confidence, Evidence.span(self.doc, start, end), EXTRACTOR)
-        )
+    def add(self, indicator: str, value, confidence: float, span: Span | Sentence) -> None:
+        evidence = Evidence.span(self.doc, span.start, span.end)
+        self.findings.append(Finding(indicator, value, confidence, evidence, EXTRACTOR))
 
     def verdict(
         self,
         types: set[str],
         norm: str,
-        start: int,
-        end: int,
+        span: Span | Sentence,
         confidence: float,
         negated: bool | None = None,
+        answered: str | None = None,
+        conditions_from: str | None = None,
     ) -> None:
-        negated = bool(NEGATION.search(norm)) if negated is None else negated
+        plain = CITIZENSHIP_CLAUSE.sub(" ", norm)
+        negated = bool(NEGATION.search(plain)) if negated is None else negated
         for indicator in sorted(types):
-            if negated:
-                self.add(indicator, "no", confidence, start, end)
-            elif indicator == "visa.h1b" and CONDITIONAL.search(norm):
-                self.add(indicator, "conditional", confidence - 0.05, start, end)
-                self.add("visa.h1b_conditions", _conditions(norm), confidence - 0.05, start, end)
-            elif POSITIVE.search(norm):
-                self.add(indicator, "yes", confidence, start, end)
+            if negated or answered == "no":
+                self.add(indicator, "no", confidence, span)
+            elif indicator == "visa.h1b" and (
+                CONDITIONAL.search(plain) or any(p.search(plain) for _, p in H1B_CONDITIONS)
+            ):
+                self.add(indicator, "conditional", confidence - 0.05, span)
+                conditions = _conditions(conditions_from or plain)
+                self.add("visa.h1b_conditions", conditions, confidence - 0.05, span)
+            elif indicator == "visa.j1" and J1_CONDITIONAL.search(plain):
+                self.add(indicator, "conditional", confidence - 0.05, span)
+            elif answered == "yes" or POSITIVE.search(plain):
+                self.add(indicator, "yes", confidence, span)
+
+
+def _visa_tables(out: _Collector, items: list[Sentence]) -> set[int]:
+    """Tables with a column per visa: each column read down. Returns the rows consumed."""
+    consumed: set[int] = set()
+    columns: dict[str, list[tuple[str, Sentence]]] = {}
+    for index, sentence in enumerate(items):
+        if sentence.block.kind != "row" or not sentence.label:
+            continue
+        header = [cell.strip() for cell in sentence.label.split("|")]
+        visa_columns = {
+            i: VISA_COLUMN[cell.split()[0]]
+            for i, cell in enumerate(header)
+            if cell and cell.split()[0] in VISA_COLUMN
+        }
+        if not visa_columns or _types(sentence.norm):
+            continue
+        consumed.add(index)
+        cells = sentence.block.cells
+        for i, indicator in visa_columns.items():
+            answer = _answer(cells[i].lower()) if i < len(cells) else None
+            if answer:
+                columns.setdefault(indicator, []).append((answer, sentence))
+    for indicator, answers in columns.items():
+        values = {answer for answer, _ in answers}
+        span = Span(answers[0][1].start, answers[-1][1].end)
+        if len(values) == 1:
+            out.add(indicator, values.pop(), 0.85, span)
+        else:  # some programs yes, others no
+            out.add(indicator, "conditional", 0.8, span)
+            if indicator == "visa.h1b":
+                out.add("visa.h1b_conditions", ["other"], 0.8, span)
+    return consumed
+
+
+def _about_this_program(clause: str) -> bool:
+    if OTHER_PROGRAM.search(clause) and not OUR_PROGRAM.search(clause):
+        return False
+    return not HISTORY.search(clause) and not GENERAL_TEXT.search(clause)
+
+
+def _whole_sentence_rules(out: _Collector, sentence: Sentence, norm: str) -> bool:
+    """Citizens-only, work-authorization-only, "J-1 only", "H-1B only", no new petitions."""
+    if re.search(r"\bnot (?:only|limited)\b", norm):
+        return False
+    if CITIZENS_ONLY.search(norm) and not CITIZENSHIP_CLAUSE.search(norm):
+        out.add("visa.citizens_only", True, 0.9, sentence)
+        out.verdict({"visa.j1", "visa.h1b"}, norm, sentence, 0.85, negated=True)
+        return True
+    if WORK_AUTHORIZATION_ONLY.search(norm) and not _types(norm):
+        out.verdict({"visa.j1", "visa.h1b"}, norm, sentence, 0.8, negated=True)
+        return True
+    if J1_ONLY.search(norm):
+        out.add("visa.j1", "yes", 0.93, sentence)
+        out.add("visa.h1b", "no", 0.9, sentence)
+        return True
+    if H1B_ONLY.search(norm):
+        out.add("visa.h1b", "yes", 0.9, sentence)
+        out.add("visa.j1", "no", 0.88, sentence)
+        return True
+    if NO_NEW_PETITIONS.search(norm):
+        out.add("visa.h1b", "conditional", 0.85, sentence)
+        out.add("visa.h1b_conditions", ["already_h1b"], 0.85, sentence)
+        return True
+    return False
 
 
 def _statement(out: _Collector, sentence: Sentence) -> None:
-    norm = sentence.norm
-    if CITIZENS_ONLY.search(norm) and not _types(norm) - {"visa.j1", "visa.h1b"}:
-        if not re.search(r"\bnot (?:only|limited)\b", norm):
-            out.add("visa.citizens_only", True, 0.9, sentence.start, sentence.end)
-            out.verdict(
-                {"visa.j1", "visa.h1b"}, norm, sentence.start, sentence.end, 0.85, negated=True
-            )
-            return
-    if J1_ONLY.search(norm):
-        out.add("visa.j1", "yes", 0.93, sentence.start, sentence.end)
-        out.add("visa.h1b", "no", 0.9, sentence.start, sentence.end)
+    norm = ANSWER_PREFIX.sub("", sentence.norm)
+    if _whole_sentence_rules(out, sentence, norm):
         return
+    adjacent = sentence.label_start is not None
+    label_types = (_types(sentence.label) or _types(sentence.heading)) if adjacent else set()
+    if sentence.block.kind == "row":
+        label_types = set()  # a row names its own visa in its first cell
     for clause in CLAUSE_SPLIT.split(norm):
+        if GREEN_CARD.search(clause) or not _about_this_program(clause):
+            continue
         types = _types(clause)
+        answered = None
+        span: Span | Sentence = sentence
+        if types and sentence.block.kind == "row":
+            answered = _answer(TYPE_NAMES.sub(" ", clause.split("|", 1)[-1]))
+        elif (
+            types
+            and len(clause.split()) <= 6
+            and not re.search(r"[a-z]{4,}", TYPE_NAMES.sub(" ", clause))
+        ):
+            answered = "yes"  # "Visas: J-1, H-1B*" - a list of the visas offered
+        if not types and label_types:
+            # "Do you sponsor H-1B visas?" "No." / "H-1B" "Each request is reviewed individually".
+            types, span = label_types, sentence.labelled_span
+            answered = _answer(clause) or (
+                YES_NO_ANSWER.match(clause).group(1) if YES_NO_ANSWER.match(clause) else None
+            )
+            answered = {"sí": "yes", "si": "yes"}.get(answered or "", answered)
         if not types:
-            if GREEN_CARD.search(clause) or not GENERIC_VISA.search(clause):
+            if not GENERIC_VISA.search(clause) and not (
+                sentence.label.endswith("?") and GENERIC_VISA.search(sentence.label)
+            ):
                 continue
             # "We do not sponsor visas" covers both; a bare "we sponsor visas" says too little.
-            if not NEGATION.search(clause):
+            plain = CITIZENSHIP_CLAUSE.sub(" ", clause)
+            if not (
+                NEGATION.search(plain) or YES_NO_ANSWER.match(clause) and clause.startswith("no")
+            ):
                 continue
-            types = {"visa.j1", "visa.h1b"}
-        out.verdict(types, clause, sentence.start, sentence.end, 0.93)
+            out.verdict({"visa.j1", "visa.h1b"}, clause, sentence.labelled_span, 0.9, negated=True)
+            continue
+        # Conditions often follow in clauses of their own: "H-1B: case by case; candidates must
+        # have passed Step 3" - the sentence, less its J-1-only clauses, holds them all.
+        conditions_from = " ; ".join(
+            c for c in CLAUSE_SPLIT.split(norm) if _types(c) != {"visa.j1"}
+        )
+        out.verdict(types, clause, span, 0.93, answered=answered, conditions_from=conditions_from)
+
+
+def _list_conditions(out: _Collector, items: list[Sentence], index: int) -> bool:
+    """'H-1B ... only when both of the following are met:' -> conditions from the lines below."""
+    following = []
+    for item in items[index + 1 : index + 6]:
+        if item.block.kind == "heading" or _types(item.norm) - {"visa.h1b"}:
+            break
+        following.append(item)
+    if not following:
+        return False
+    conditions = _conditions(" ".join(s.norm for s in following))
+    span = Span(items[index].start, following[-1].end)
+    out.add("visa.h1b", "conditional", 0.85, span)
+    out.add("visa.h1b_conditions", conditions, 0.85, span)
+    return True
 
 
 def extract_visa(doc: Document) -> list[Finding]:
     """Visa findings of one page."""
     out = _Collector(doc)
     items = sentences(doc)
+    consumed = _visa_tables(out, items)
     for index, sentence in enumerate(items):
-        if sentence.is_question:
-            types = _types(sentence.norm)
-            generic = not types and bool(GENERIC_VISA.search(sentence.norm))
-            if generic:
-                types = {"visa.j1", "visa.h1b"}
-            answer = items[index + 1] if index + 1 < len(items) else None
-            # An FAQ answer "No." / "Yes, ..." takes its subject from the question; an answer
-            # naming visas itself is read on its own, and a blank answer says nothing.
-            if types and answer and not answer.is_question and not _types(answer.norm):
-                match = YES_NO_ANSWER.match(answer.norm)
-                # "Do you sponsor visas? Yes." does not say which: only a "no" covers both.
-                if match and not (generic and match.group(1) == "yes"):
-                    out.verdict(
-                        types,
-                        f"{sentence.norm} {answer.norm}",
-                        sentence.start,
-                        answer.end,
-                        0.85,
-                        negated=match.group(1) == "no",
-                    )
+        if index in consumed or sentence.is_question:
+            continue
+        if sentence.block.kind == "heading" and len(sentence.norm.split()) <= 6:
+            continue  # a title ("H-1B Sponsorship") announces a topic, it states nothing
+        leads_a_list = sentence.text.endswith(":") and "visa.h1b" in _types(sentence.norm)
+        if (
+            leads_a_list
+            and CONDITIONAL.search(sentence.norm)
+            and _list_conditions(out, items, index)
+        ):
             continue
         _statement(out, sentence)
     return out.findings

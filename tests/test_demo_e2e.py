@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import select
 
 from crawler.cli import DEMO_PROGRAMS
-from crawler.demo_server import DEFAULT_SITES_DIR
+from crawler.demo_server import DEFAULT_SITES_DIR, substitute_class_years
 from db import queries
 from db.models import Capture, Page
 
 EXPECTED = {
-    p.parent.name: json.loads(p.read_text())
+    p.parent.name: json.loads(substitute_class_years(p.read_text()))
     for p in sorted(DEFAULT_SITES_DIR.glob("*/expected.json"))
 }
 

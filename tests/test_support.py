@@ -46,7 +46,7 @@ def found(sentence: str) -> dict:
         ("Our Office of Diversity and Inclusion runs a DEI curriculum.", {"dei.initiatives": True}),
         (
             "There is no IMG-specific orientation.",
-            {"orientation.img_specific": False, "support.img_specific": False},
+            {"orientation.img_specific": False},
         ),
         ("Respect for every sexual orientation is part of our culture statement.", {}),
     ],
