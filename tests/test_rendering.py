@@ -3,6 +3,7 @@ static-only crawl (or a one-line refusal when a browser is required)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 
 from crawler.browser import BrowserUnavailable
 from crawler.cli import DEMO_PROGRAMS
-from crawler.orchestrate import CrawlOptions, run_cycle
+from crawler.demo_server import DEFAULT_SITES_DIR, DemoServer
+from crawler.orchestrate import CrawlError, CrawlOptions, run_cycle
 from crawler.programs_io import import_programs, parse_program_list
 from db import queries
 from db.models import Capture, CrawlRun, Page
@@ -121,3 +123,53 @@ def test_browser_mode_renders_pages_but_reads_pdfs_as_pdfs(demo_server, tmp_path
     assert all(rendered for url, rendered, _ in rows if not url.endswith(".pdf"))
     assert values["roster.resident_count"]["value"] == 6
     db.dispose()
+
+
+def test_a_page_that_does_not_load_in_time_fails_clearly_and_its_page_is_closed(
+    demo_server, tmp_path
+):
+    sites = tmp_path / "sites"
+    shutil.copytree(DEFAULT_SITES_DIR / "lumen-im", sites / "lumen-im")
+    (sites / "lumen-im" / "site" / "_delays").write_text("/visa.html 3\n")
+    listing = tmp_path / "programs.csv"
+    with DemoServer(sites) as server:
+        listing.write_text(
+            "\n".join(
+                line.replace(",auto,true", ",browser,true")
+                for line in server.substitute(DEMO_PROGRAMS.read_text()).splitlines()
+                if line.startswith(("id,", "lumen-im,"))
+            )
+            + "\n"
+        )
+        db = Database(f"sqlite:///{tmp_path / 'timeout.sqlite3'}")
+        import_programs(db, parse_program_list(listing))
+        run_id = run_cycle(
+            db,
+            tmp_path,
+            CrawlOptions(
+                download_delay=0.05,
+                allow_private_hosts=tuple(server.hosts()),
+                extra_settings={"IMGCRAWL_BROWSER_NAVIGATION_TIMEOUT": 1},
+            ),
+        )
+    with db.session() as session:
+        report = queries.run_summary(session, run_id)["report"]
+        values = queries.program_values(session, "lumen-im")["values"]
+    assert report["status"] == "completed"
+    assert report["failed_by_reason"] == {"browser_timeout": 1}
+    use = report["browser_use"]
+    assert use["pages_opened"] == use["pages_closed"] >= 3  # closed on the error path too
+    assert values["roster.resident_count"]["value"] == 5  # the other pages were rendered
+    db.dispose()
+
+
+def test_conflicting_browser_settings_are_refused_before_the_run(db, demo_server, tmp_path):
+    with pytest.raises(CrawlError, match="IMGCRAWL_BROWSER_ACTION_TIMEOUT is longer than"):
+        lumen_only(
+            db,
+            demo_server,
+            tmp_path,
+            extra_settings={"IMGCRAWL_BROWSER_ACTION_TIMEOUT": 60},
+        )
+    with db.session() as session:
+        assert session.scalars(select(CrawlRun)).all() == []
