@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -30,6 +31,13 @@ class Document:
 
     def block_text(self, block: Block) -> str:
         return self.text[block.start : block.end]
+
+    @cached_property
+    def sentences(self) -> tuple[Any, ...]:
+        """The page's sentences (normalizers/sentences.py), split once for every extractor."""
+        from normalizers.sentences import split_sentences
+
+        return tuple(split_sentences(self))
 
     def block_at(self, offset: int) -> Block | None:
         """The block containing OFFSET (blocks are sorted and disjoint)."""

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 from normalizers.document import Document, Finding, FindingList
-from normalizers.sentences import Sentence, Span, sentences
+from normalizers.sentences import Sentence, Span, normalize, sentences
 from normalizers.terms import IMG_TERM
 
 EXTRACTOR = "eligibility@2"
@@ -58,12 +58,14 @@ NOT_A_MINIMUM = re.compile(
 )
 PREFERRED = re.compile(
     r"\bprefer|\bideally\b|\bstrongly (?:encouraged|recommended)\b|\bdesir|\bgiven preference"
+    r"|\bpreference is given"
     r"|\brecommended\b|\bencouraged\b|\bplus\b|\badvantage"
 )
 # A rule, not a description of the class: "must", "only", "will not be considered", "prefer".
 RULE_WORDS = re.compile(
     r"\bmust\b|\bonly\b|\brequire|\bnot (?:be )?(?:considered|eligible|accepted|ranked)|\bineligible"
     r"|\bcannot\b|\bwill not\b|\bdo(?:es)? not (?:accept|consider)|\ballowed\b|\bpermitted\b"
+    r"|\brequired\b|\bcriteri|\brequirements?\b"
     r"|\baccept|\bconsider|\bprefer|\bmaximum\b|\blimit|\bno more than\b|\bat most\b|\bno (?:usmle )?"
     r"(?:failures?|failed)|\bmay not\b|\bshould\b|\beligib|\bexpect|\bneed"
 )
@@ -79,6 +81,7 @@ ATTEMPTS_N = re.compile(
     rf"|\b{NUM} (?:attempts? )?(?:or fewer|or less)\b"
     rf"|\b{NUM} attempts? (?:maximum|at most|per step|on any|on each|on every|allowed|is the most)"
     rf"|\b(?:no more than|not more than|at most) (twice|once)\b"
+    rf"|\b{NUM} (?:per|on each|on every|for each) (?:step|exam|examination|level)\b"
 )
 ATTEMPTS_EXCEEDING = re.compile(rf"\bmore than {NUM} (?:attempts?|tries|times|sittings?)\b")
 ATTEMPTS_FIRST = re.compile(
@@ -95,6 +98,12 @@ NO_ATTEMPT_LIMIT = re.compile(
 
 GRADUATION = re.compile(
     r"graduat|\byog\b|\byears? (?:since|from|out of|after) (?:medical )?school|\bout of (?:medical )?school"
+    r"|\b(?:finished|completed|left) (?:medical )?school"
+)
+# A bare value under a "Years since graduation" label: "≤ 10", "3 or fewer", "within 5".
+YOG_VALUE = re.compile(
+    rf"^(?:≤|<=|up to|within|no more than|not more than|maximum(?: of)?|max\.?|at most)?\s*{NUM}"
+    rf"(?: years?)?(?: or (?:fewer|less))?\W*$"
 )
 YOG_YEARS = re.compile(
     rf"\bwithin (?:the )?(?:last |past |previous |prior )?{NUM} years?"
@@ -140,6 +149,10 @@ USCE_PREFERRED = re.compile(
     r"|\ban? (?:advantage|asset|plus)\b|\bdesirable\b|\bfavou?rabl|\bhelpful\b|\bvalued?\b"
 )
 OBSERVERSHIP = re.compile(r"\bobserverships?\b")
+OBSERVERSHIP_ANSWER = re.compile(
+    r"^(?:a\s*[:.)-]\s*)?(?:(no\b|not (?:counted|accepted|considered)|do(?:es)? not count)|yes\b|counted"
+    r"|accepted|count|considered)"
+)
 CLAUSES = re.compile(r";|\. |, but\b|, and\b")
 OBSERVERSHIP_NO = re.compile(
     r"\b(?:do|does|will|would|are|is)(?:n't| not)\b.{0,40}\b(?:count|considered|qualify|satisfy|"
@@ -154,7 +167,7 @@ OBSERVERSHIP_YES = re.compile(
 ECFMG = re.compile(
     r"\becfmg certific(?:ate|ation)|\bcertified by (?:the )?ecfmg|\becfmg[- ]certified"
     r"|\bcertificate (?:from|issued by) (?:the )?(?:educational commission|ecfmg)"
-    r"|\becfmg (?:\w+ )?certificate"
+    r"|\becfmg (?:\w+ )?certificate|\becfmg\W{1,4}(?:\w+ )?certific"
 )
 ECFMG_REQUIRED = re.compile(
     r"\brequire|\bmust\b|\bneed|\bby\b|\bprior to\b|\bbefore\b|\bno later|\bhold|\bheld\b"
@@ -171,6 +184,7 @@ IMG_ACCEPTED_NO = re.compile(
     rf"|\bonly (?:accept|consider)s? (?:applications from )?(?:graduates of )?(?:us|lcme|"
     rf"accredited us|united states)|\bunable to (?:accept|consider)\b.{{0,30}}{IMG_TERM}"
     rf"|\bonly (?:graduates of )?(?:lcme|us allopathic|us md)"
+    rf"|\bonly (?:from )?(?:\w+ ){{0,4}}(?:graduates|students) of (?:us|united states|lcme|accredited us)\b"
 )
 ACCEPT_VERBS = re.compile(
     r"\b(?:welcomes?|welcomed|accepts?|accepted|considers?|considered|encourages?|encouraged"
@@ -180,10 +194,15 @@ IMG_ACCEPTED_ES = re.compile(  # Spanish-language pages: "egresados ... del extr
     r"\b(?:bienvenid\w*|aceptamos|consideramos|invitamos)\b.{0,60}\b(?:egresad|graduad|médicos)\w*"
     r".{0,40}\b(?:del extranjero|internacionales|extranjer\w*)"
 )
-IMG_CONDITION = re.compile(r"\bmust (?:hold|have|be|obtain|possess)\b.{0,60}\becfmg")
+# A condition set for IMG applicants admits them: "IMGs must hold an ECFMG certificate by...".
+IMG_CONDITION = re.compile(
+    r"\bmust (?:hold|have|be|obtain|possess)\b.{0,60}\becfmg|\becfmg\b.{0,80}\b(?:by|before|prior to"
+    r"|required|no later)\b"
+)
 NEGATIVE = re.compile(r"\bnot\b|\bno\b|\bnever\b|\bunable\b|\bcannot\b")
-YES_ANSWER = re.compile(r"\? : yes\b")
+YES_ANSWER = re.compile(r"\? : (?:a\s*[:.)-]\s*)?yes\b")
 
+EMPTY_CELL = re.compile(r"^\W*(?:—|-|–|n/?a|none)?\W*$", re.I)
 Rule = Callable[[FindingList, str, Span, date | None], bool]
 
 
@@ -247,10 +266,13 @@ def _graduation(out: FindingList, text: str, span: Span, as_of: date | None) -> 
     if not GRADUATION.search(text) or NO_YOG_LIMIT.search(text):
         return False
     strictness = _strictness(text)
-    sentence = text.rsplit(" : ", 1)[-1]
+    label, _, sentence = text.rpartition(" : ")
     answered = " : " in text and re.search(r"\blimit|\bmaximum|\bhow (?:many|long|recent)", text)
     if answered and (match := re.match(rf"(?:yes\W+)?(?:\w+\W+){{0,3}}?{NUM} years?\b", sentence)):
         out.add(span, "elig.yog_max_years", _first_number(match), 0.75, strictness)
+        return True
+    if label and (match := YOG_VALUE.match(sentence.strip())):
+        out.add(span, "elig.yog_max_years", _first_number(match), 0.8, strictness)
         return True
     if match := YOG_YEARS.search(sentence) or YOG_EXCEEDING.search(sentence):
         if match.re is YOG_EXCEEDING and not NOT_ELIGIBLE.search(text):
@@ -280,7 +302,9 @@ def _clinical_experience(out: FindingList, text: str, span: Span, as_of: date | 
         clauses and USCE.search(label) and not OBSERVERSHIP.search(label)
     )
     if about_usce:
-        reading = f"{label} : {clauses}" if label else clauses
+        # Required or not is said by the sentence itself, or by the question it answers; a
+        # heading ("Program requirements") over a bare "US clinical experience" says nothing.
+        reading = f"{label} : {clauses}" if label.endswith("?") else clauses
         if USCE_PREFERRED.search(clauses):
             out.add(span, "elig.usce", "preferred", 0.8, "preferred")
             found = True
@@ -297,8 +321,9 @@ def _clinical_experience(out: FindingList, text: str, span: Span, as_of: date | 
         elif OBSERVERSHIP_YES.search(sentence) and not NEGATIVE.search(sentence):
             out.add(span, "elig.observership_counts", True, 0.8)
             found = True
-    elif OBSERVERSHIP.search(label) and re.match(r"(yes|no)\b", sentence):
-        out.add(span, "elig.observership_counts", sentence.startswith("yes"), 0.75)
+    elif OBSERVERSHIP.search(label) and (answer := OBSERVERSHIP_ANSWER.match(sentence)):
+        # "Observerships" / "Not counted", or "Do observerships count?" / "No."
+        out.add(span, "elig.observership_counts", not answer.group(1), 0.75)
         found = True
     return found
 
@@ -350,9 +375,30 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# The words a rule needs before it is worth running (most sentences mention none of them).
+RULE_TOPICS: dict[Rule, re.Pattern] = {
+    _scores: re.compile(r"step"),
+    _attempts: re.compile(r"attempt|tries|sitting|times|fail|pass|once|twice"),
+    _graduation: re.compile(r"graduat|yog|school"),
+    _clinical_experience: re.compile(r"experience|usce|observ|clinical|exposure"),
+    _ecfmg: re.compile(r"ecfmg|certific|educational commission"),
+    _img_accepted: re.compile(
+        r"img|international|foreign|graduat|abroad|outside|extranjero|lcme|allopathic|us md"
+    ),
+}
+
+
 def _readings(sentence: Sentence) -> Iterator[tuple[str, Span]]:
-    """The sentence alone, then with its label (quoting the label when it is adjacent)."""
+    """The sentence alone, then with its label (quoting the label when it is adjacent); a row
+    of a table with several value columns ("Criterion | Required | Preferred") is also read
+    cell by cell under its column's header."""
     yield sentence.norm, sentence
+    cells = sentence.block.cells
+    if sentence.block.kind == "row" and sentence.label and len(cells) >= 3:
+        header = [h.strip() for h in sentence.label.split("|")]
+        for index, cell in enumerate(cells[1:], start=1):
+            if index < len(header) and not EMPTY_CELL.match(cell):
+                yield f"{normalize(cells[0])} : {header[index]} : {normalize(cell)}", sentence
     if sentence.label or sentence.heading:
         yield sentence.in_context, sentence.labelled_span
 
@@ -363,7 +409,10 @@ def extract_eligibility(doc: Document, as_of: date | None = None) -> list[Findin
     for sentence in sentences(doc):
         if sentence.is_question:
             continue
+        context = sentence.in_context
         for rule in RULES:
+            if not RULE_TOPICS[rule].search(context):
+                continue  # cheap gate: the rule's topic is not mentioned at all
             for text, span in _readings(sentence):
                 if rule(out, text, span, as_of):
                     break

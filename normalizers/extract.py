@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from normalizers.visa import extract_visa
 # Stored on every extraction: re-running `normalize` after any of these changes re-extracts.
 VERSION = "+".join((TEXT_VERSION, PAGE_TYPES, VISA, ELIGIBILITY, SUPPORT, ROSTER, STALENESS))
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+NUL = "\x00"
 
 
 def document_from(body: bytes | str, content_type: str | None, url: str = "") -> Document:
@@ -30,10 +32,16 @@ def document_from(body: bytes | str, content_type: str | None, url: str = "") ->
     kind = (content_type or "text/html").split(";")[0].strip().lower()
     if kind == "text/plain":
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        return text_to_document(text, url)
-    if kind == "application/pdf":
-        return pdf_to_document(body if isinstance(body, bytes) else body.encode("latin-1"), url)
-    return html_to_document(body, url)
+        doc = text_to_document(text, url)
+    elif kind == "application/pdf":
+        doc = pdf_to_document(body if isinstance(body, bytes) else body.encode("latin-1"), url)
+    else:
+        doc = html_to_document(body, url)
+    if NUL in doc.text:
+        # No page means a NUL (and PostgreSQL cannot store one); HTML parsing already turns it
+        # into U+FFFD, and one character for one keeps every offset.
+        doc = replace(doc, text=doc.text.replace(NUL, "\ufffd"))
+    return doc
 
 
 def extract_page(doc: Document, as_of: date | None = None) -> PageResult:

@@ -54,6 +54,7 @@ in at for with from on to is are was were page site back top more read click her
 hometown undergraduate interests interest notes status profile coming soon tba na none
 committee newsletter spotlight welcome congratulations fellowship fellows profiles people
 main float night block care primary services service consult consults campus shore wards ward
+hub lounge lounges well-being wellbeing champions resources tiles quick links
 unit general emergency ambulatory infectious diseases disease palliative endocrinology
 gastroenterology cardiology nephrology oncology neurology pulmonary critical hospitalist
 elective electives rotation clinics week weeks day days month site sites north south east west
@@ -62,7 +63,7 @@ position positions advanced name names role title purpose counseling support pra
 """.split()
 )
 
-PGY = re.compile(r"\b(?:pgy|em|r)[\s-]?([1-7])\b", re.I)
+PGY = re.compile(r"\b(?:pgy|em|r)[\s-]?([1-7])s?\b", re.I)
 CLASS_OF = re.compile(r"\bclass of (\d{4})\b", re.I)
 YEAR_WORDS = (
     (
@@ -82,8 +83,13 @@ SKIP_GROUP = re.compile(
     r"\bfaculty\b|(?<!house )\bstaff\b|\bleadership\b|\bprogram director|\bcoordinator|\balumni\b"
     r"|\bgraduates\b|\bgraduated\b|\bgraduating class(?:es)?\b|\bformer residents\b"
     r"|\bwhere are they now\b|\bfellows\b|\bpast residents\b|\bprevious classes\b"
-    r"|\badministrat|\bcontact\b|\bprogram team\b|\bour team\b|\bsupport team\b|\bdirectory\b",
+    r"|\badministrat|\bcontact\b|\bprogram team\b|\bsupport team\b|\bdirectory\b",
     re.I,
+)
+# A page of everyone ("Our Team", "Our People"): residents are told apart by their role lines.
+PEOPLE_SECTION = re.compile(r"\b(?:our|the|meet the) (?:team|people)\b", re.I)
+MIXED_SECTION = re.compile(
+    r"\b(?:current )?residents\b.{0,12}(?:&|\band\b).{0,20}\b(?:graduates|alumni)\b", re.I
 )
 ROSTER_WORDS = re.compile(
     r"\bresidents?\b|\binterns\b|\bhouse ?staff\b|\broster\b|\bclass of\b|\bmeet (?:the|our)\b"
@@ -102,7 +108,7 @@ NON_SCHOOL_LABEL = re.compile(
 SCHOOL_LABEL = re.compile(
     r"^(?:medical school|med(?:ical)? school|school|medical education|education|md|do|mbbs"
     r"|medical degree|degree|alma mater|md school|school of medicine|medical college"
-    r"|escuela de medicina|m\.?d\.? from)$",
+    r"|escuela de medicina|m\.?d\.? from|med\.? school)$",
     re.I,
 )
 LABEL = re.compile(r"^\s*(?P<label>[^\W\d][\w .'/()&-]{0,40}?)\s*[:：]\s*(?P<value>.*)$")
@@ -120,7 +126,13 @@ SCHOOLISH = re.compile(
     r"|üniversitesi|fakültesi|uniwersytet|universitet|egyetem|hochschule|medizin",
     re.I,
 )
-FIELD_SPLIT = re.compile(r"\s+[–—-]\s+|\s*\|\s*|\s+[·•]\s+|\s*;\s+")
+FIELD_SPLIT = re.compile(
+    r"\s+[–—-]\s+|\s*\|\s*|\s+[·•]\s+|\s*;\s+|\s*[\u2600-\u27bf\U0001f300-\U0001faff]+\ufe0f?\s*"
+)
+# "Meet Dr. Jordan Murphy, one of our newest interns": a name introduced in a post.
+MEET = re.compile(
+    rf"\b(?i:meet) (?:(?i:dr)\.?\s+)?({NAME_WORD}(?:\s+(?:{PARTICLES}|{NAME_WORD})){{1,3}})"
+)
 PARENTHESISED = re.compile(r"\(([^()]+)\)")
 CREDENTIAL_PREFIX = re.compile(
     rf"^\s*(?:{CREDENTIAL})(?:\s*\(\d{{4}}\))?\s*(?:,|[–—-]|:|from|\s)\s*", re.I
@@ -141,7 +153,8 @@ BLOG = re.compile(
     r"(?:MD|M\.D\.|DO|MBBS|MBBCh|medical degree|degree in medicine) (?:from|at)|attended medical "
     r"school at|completed medical school at|received (?:her|his|their|an?) (?:MD|M\.D\.|DO|MBBS|"
     r"MBBCh|medical degree) (?:from|at)|studied medicine at|went to medical school at"
-    r"|medical school (?:at|was)|is an? (?:proud )?(?:graduate|alum\w*) of)\s+(?:the\s+)?"
+    r"|medical school (?:at|was)|is an? (?:proud )?(?:graduate|alum\w*) of|I (?:went to|studied at|studied "
+    r"medicine at|attended|graduated from|did my (?:MD|medical degree|MBBS) at))\s+(?:the\s+)?"
     r"(?P<school>[^.;]+)",
     re.I,
 )
@@ -149,6 +162,14 @@ BLOG_SUBJECT = re.compile(
     rf"^(?:Dr\.?\s+)?(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLES}|{NAME_WORD})){{0,3}})\s"
 )
 MAX_SCHOOL_WORDS = 14
+MAX_FIELD_LINE = 90  # a card's field line; longer lines are prose
+# A role line under a person's name that says they are not a resident.
+NOT_A_RESIDENT = re.compile(
+    r"^\W*(?:(?:associate |assistant )?program director|faculty\b|(?:residency |program )?coordinator"
+    r"|(?:clinic |practice |office )?manager|(?:associate |assistant )?professor|attending\b"
+    r"|administrator|chair\b|dean\b|nurse|staff\b|core faculty|department chair|director of)",
+    re.I,
+)
 # A medical school named in prose: capitalised words around "School of Medicine" and kin.
 CAP = r"(?:[A-Z][\w.'’&-]*|of|the|and|de|del|da|y|at|for|in)"
 PROSE_SCHOOL = re.compile(
@@ -202,6 +223,7 @@ class _Pending:
     chief: bool = False
     school: str | None = None
     school_given: bool = False
+    not_resident: bool = False  # a role line said faculty, director, coordinator...
 
 
 @dataclass
@@ -214,6 +236,8 @@ class _State:
     residents: list[ResidentRecord] = field(default_factory=list)
     columns: dict[str, int] | None = None
     header: tuple[str, ...] = ()
+    last_cells: tuple[str, ...] = ()
+    asked_school: bool = False  # the line before asked "Where did you go to medical school?"
     table: str | None = None
 
     def close(self) -> None:
@@ -221,6 +245,8 @@ class _State:
         if pending is None:
             return
         group = pending.group
+        if pending.not_resident:
+            return
         said = pending.school or pending.pgy or pending.class_year or pending.chief
         if not self.roster_page and not said:
             return  # off a roster page, a bare name ("Peer Support", a speaker) is no resident
@@ -334,10 +360,14 @@ def _fields(text: str) -> _Fields:
             elif not re.match(r"(?i)(?:year|pgy|level|class|training)$", label.group("label")):
                 out.other_label = True  # "Hometown: ...", "Undergraduate: ..."
             continue
-        name = person_name(part) or (_name_before_comma(part) if index == 0 else None)
+        meet = MEET.search(part)
+        before_comma = _name_before_comma(part) if index == 0 else None
+        name = (
+            person_name(part) or before_comma or (_subject_words(meet.group(1)) if meet else None)
+        )
         if name and out.name is None and (len(fields) == 1 or _fits_a_person(part, fields, inner)):
             out.name = name
-            if not person_name(part):  # "Reid Jackson, MD, Emory University"
+            if before_comma and not person_name(part):  # "Reid Jackson, MD, Emory University"
                 out.school = part.partition(",")[2]
             continue
         cleaned = CREDENTIAL_PREFIX.sub("", part)
@@ -376,13 +406,14 @@ def _group_for_heading(text: str, level: int, as_of: date | None) -> _Group | No
     """The group a heading (or a short year line) opens, or None if it is not a group heading."""
     pgy, class_year = _year(text)
     chief = bool(CHIEF.search(text))
-    if SKIP_GROUP.search(text) and not chief:
+    mixed = MIXED_SECTION.search(text)  # "Residents & Recent Graduates": read row by row
+    if SKIP_GROUP.search(text) and not chief and not mixed:
         return _Group(active=False, skip=True, level=level)
     if class_year and as_of is not None and _graduated(class_year, as_of):
         return _Group(active=False, skip=True, level=level)  # "Class of 2025" read in 2026
     if pgy or class_year or chief:
         return _Group(True, pgy=pgy, class_year=class_year, chief=chief, level=level)
-    if ROSTER_WORDS.search(text):
+    if ROSTER_WORDS.search(text) or PEOPLE_SECTION.search(text):
         return _Group(True, level=level)
     return None
 
@@ -445,7 +476,7 @@ def _table_row(state: _State, block: Block) -> bool:
         state.table, state.columns = _table_key(block), None
     header = _header_columns(cells)
     if header:
-        state.columns, state.header = header, cells
+        state.columns, state.header, state.last_cells = header, cells, ()
         return True
     if first_row and not any(person_name(cell) or _name_before_comma(cell) for cell in cells):
         state.columns = {}  # a header without a name column: a schedule, a price list
@@ -456,6 +487,10 @@ def _table_row(state: _State, block: Block) -> bool:
     if not state.group.active and not {"school", "year"} & set(state.columns):
         return False  # a leadership or contact table on a page that is not a roster
     columns = state.columns
+    if len(cells) < len(state.header) and state.last_cells:
+        # A cell spanning rows ("PGY-4" over three residents) is missing from the rows below it.
+        cells = state.last_cells[: len(state.header) - len(cells)] + cells
+    state.last_cells = cells
     cell = {role: cells[i] if i < len(cells) else "" for role, i in columns.items()}
     name = person_name(cell["name"])
     if not name:
@@ -463,7 +498,7 @@ def _table_row(state: _State, block: Block) -> bool:
     notes = cell.get("notes", "")
     if GONE.search(notes):
         return True
-    pgy, class_year = _year(cell.get("year", ""))
+    pgy, class_year = _year(cell.get("year") or notes)
     year_header = state.header[columns["year"]] if "year" in columns else ""
     if class_year is None and re.search(r"(?i)class", year_header):
         bare = re.fullmatch(r"\s*((?:19|20)\d\d)\s*", cell.get("year", ""))
@@ -499,11 +534,33 @@ def _attach(pending: _Pending, fields: _Fields, block: Block) -> None:
     pending.end = block.end
 
 
+# "Our chief resident this year is Dr. Colette Marchand": a chief named in prose.
+CHIEF_PROSE = re.compile(
+    rf"(?i:chief residents?)\b[^.]{{0,30}}?\b(?:is|are|will be)\s+(?:Dr\.?\s+)?"
+    rf"(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLES}|{NAME_WORD})){{1,3}})"
+)
+
+
 def _prose(state: _State, block: Block, text: str) -> bool:
     """'Dr. Memon earned her MBBS from Dow Medical College' - a school for the card's person,
     or a resident of its own ('Dr. Ana Ruiz joins us from SGU')."""
     for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text):
+        chief = CHIEF_PROSE.search(sentence)
+        if chief and (name := _subject_words(chief.group("name"))):
+            state.close()
+            state.pending = _Pending(name, block.start, block.end, state.group, _parent(block))
+            state.pending.chief = True
+            state.close()
+            return True
         school = _prose_school(sentence)
+        if school is None and state.pending is not None and state.asked_school:
+            # The answer to "Where did you go to medical school?": "Jinnah Sindh Medical
+            # University in Karachi."
+            school = (
+                sentence.strip(" .")
+                if _school_like(sentence) and len(sentence.split()) <= 12
+                else None
+            )
         if school is None:
             continue
         name = _subject(sentence)
@@ -529,14 +586,17 @@ def _prose(state: _State, block: Block, text: str) -> bool:
 def _subject(sentence: str) -> str | None:
     """The person a bio sentence is about: 'Dr. Kwame Asante joins us from...' -> Kwame Asante."""
     subject = BLOG_SUBJECT.match(sentence)
-    if not subject:
-        return None
-    words = []
-    for word in subject.group("name").split():
+    return _subject_words(subject.group("name")) if subject else None
+
+
+def _subject_words(words: str) -> str | None:
+    """The capitalised words a name starts with: 'Kwame Asante joins us' -> Kwame Asante."""
+    name = []
+    for word in words.split():
         if not (word[0].isupper() or re.fullmatch(PARTICLES, word)):
             break
-        words.append(word)
-    return person_name(" ".join(words))
+        name.append(word)
+    return person_name(" ".join(name))
 
 
 def _prose_school(sentence: str) -> str | None:
@@ -552,7 +612,19 @@ def _prose_school(sentence: str) -> str | None:
     return None
 
 
+def _self_contained(text: str, as_of: date | None) -> bool:
+    fields = _fields(text)
+    if not (fields.name and fields.school and (fields.pgy or fields.class_year)):
+        return False
+    return not (fields.class_year and as_of is not None and _graduated(fields.class_year, as_of))
+
+
 def _line(state: _State, block: Block, text: str) -> None:
+    asked, state.asked_school = state.asked_school, False
+    if text.rstrip().endswith("?"):
+        state.asked_school = bool(re.search(r"(?i)medical school|med school|medical degree", text))
+        return
+    state.asked_school = asked
     fields = _fields(text)
     pending = state.pending
     if fields.name:
@@ -570,8 +642,14 @@ def _line(state: _State, block: Block, text: str) -> None:
             fields.school_given,
         )
         return
-    if pending is not None and (
-        fields.pgy or fields.class_year or fields.chief or fields.school or fields.other_label
+    if pending is not None and len(text) < MAX_FIELD_LINE and NOT_A_RESIDENT.search(text):
+        pending.not_resident = True  # "Program Director", "Faculty, Obstetrics" under a name
+        return
+    short = len(text) < MAX_FIELD_LINE or bool(LABEL.match(text))
+    if (
+        pending is not None
+        and short
+        and (fields.pgy or fields.class_year or fields.chief or fields.school or fields.other_label)
     ):
         _attach(pending, fields, block)
         return
@@ -588,6 +666,7 @@ def extract_residents(doc: Document, as_of: date | None = None) -> list[Resident
         for b in doc.blocks
     )
     state = _State(doc, as_of, roster_page, _Group(active=roster_page))
+    previous_end = -1
     for block in doc.blocks:
         if block.kind == "nav":
             continue
@@ -597,7 +676,12 @@ def extract_residents(doc: Document, as_of: date | None = None) -> list[Resident
         is_heading = block.kind == "heading"
         fields = _fields(text) if is_heading or len(text) < 60 else None
         # "PGY-2" or "Chief Resident" inside a person's card: that person's, not a new section.
-        in_card = state.pending is not None and _parent(block) == state.pending.parent
+        pending = state.pending
+        in_card = pending is not None and (
+            _parent(block) == pending.parent
+            # the line right after a name whose card is still being read ("Chief Resident · PGY-3")
+            or (pending.end == previous_end and pending.school is None)
+        )
         if (
             fields
             and not fields.name
@@ -628,8 +712,14 @@ def extract_residents(doc: Document, as_of: date | None = None) -> list[Resident
                 continue
         if not state.group.active or state.group.skip:
             state.close()
+            if not state.group.skip and _self_contained(text, as_of):
+                # Outside any roster section, a line that names a person, a year and a medical
+                # school is still a resident ("Meet Dr. X, one of our interns... Med school: Y").
+                _line(state, block, text)
+                state.close()
             continue
         _line(state, block, text)
+        previous_end = block.end
     state.close()
     return merge_residents(state.residents)
 

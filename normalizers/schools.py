@@ -89,7 +89,6 @@ class Place:
     country: str
     type: str
     kind: str  # country | region | city
-    pattern: re.Pattern
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,23 @@ class SchoolIndex:
         for entries in self.by_first_word.values():
             entries.sort(key=lambda entry: -len(entry[0]))
         # Countries and regions before cities: "Western University, London, Ontario" is Canada.
-        self.places = sorted(places, key=lambda place: place.kind == "city")
+        places = places or []
+        self.places_by_name = {plain_words(p.name): p for p in reversed(places)}
+        self.place_patterns = [
+            re.compile(
+                r"\b(?:"
+                + "|".join(
+                    re.escape(name)
+                    for name in sorted(
+                        (n for n, p in self.places_by_name.items() if (p.kind == "city") == city),
+                        key=len,
+                        reverse=True,
+                    )
+                )
+                + r")\b"
+            )
+            for city in (False, True)
+        ]
 
     def __len__(self) -> int:
         return len({school.id for school, _ in self.exact.values()})
@@ -167,7 +182,12 @@ class SchoolIndex:
     def _place(self, plain: str) -> Place | None:
         if US_STATE.search(plain):
             return None  # a US address: no foreign city name decides anything
-        return next((place for place in self.places if place.pattern.search(plain)), None)
+        # Countries and regions first, then cities; each kind is one alternation (fast).
+        for pattern in self.place_patterns:
+            match = pattern.search(plain)
+            if match:
+                return self.places_by_name[match.group(0)]
+        return None
 
     def _contained(self, key: tuple[str, ...]) -> tuple[School, str] | None:
         """The longest known name or alias found as a run of words inside KEY."""
@@ -233,13 +253,7 @@ def load_places(path: Path = PLACES_FILE) -> list[Place]:
     """Read the places data file."""
     with path.open(encoding="utf-8", newline="") as handle:
         return [
-            Place(
-                row["place"],
-                row["country"],
-                row["type"],
-                row["kind"],
-                re.compile(rf"\b{re.escape(plain_words(row['place']))}\b"),
-            )
+            Place(row["place"], row["country"], row["type"], row["kind"])
             for row in csv.DictReader(handle)
         ]
 
@@ -250,8 +264,10 @@ def default_index() -> SchoolIndex:
     return SchoolIndex(load_schools(), load_places())
 
 
+@lru_cache(maxsize=8192)
 def classify_school(written: str | None) -> SchoolMatch:
-    """Classify a school as written on a page; None or blank is UNKNOWN."""
+    """Classify a school as written on a page; None or blank is UNKNOWN (cached: rosters repeat
+    the same schools)."""
     if not written or not written.strip():
         return SchoolMatch(written or "", "UNKNOWN")
     return default_index().match(written)

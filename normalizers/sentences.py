@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from normalizers.document import Block, Document
 
@@ -71,7 +72,7 @@ class Sentence:
     def is_question(self) -> bool:
         return self.text.rstrip().endswith("?")
 
-    @property
+    @cached_property
     def in_context(self) -> str:
         """The sentence read with its label and heading: "heading : label : sentence"."""
         return " : ".join(part for part in (self.heading, self.label, self.norm) if part)
@@ -115,7 +116,12 @@ def _is_definition(block: Block) -> bool:
     return block.locator.rsplit(" > ", 1)[-1].startswith("dd:")
 
 
-def sentences(doc: Document, skip_nav: bool = True) -> list[Sentence]:
+def sentences(doc: Document) -> list[Sentence]:
+    """The sentences of DOC outside navigation (computed once per document)."""
+    return list(doc.sentences)
+
+
+def split_sentences(doc: Document, skip_nav: bool = True) -> list[Sentence]:
     """Split every block of DOC into sentences, keeping document offsets and their labels."""
     out: list[Sentence] = []
     heading = ""

@@ -33,8 +33,8 @@ EXAM_GONE = re.compile(
 YEAR = r"(20\d\d)"
 # "2021-2022 application cycle", "the 2021-22 recruitment season", "Match 2021", "ERAS 2022".
 CYCLE = re.compile(
-    rf"\b{YEAR}\s*[-–/]\s*(?:20)?(\d\d)\s+(?:application|recruitment|recruiting|interview|match"
-    rf"|residency application|eras)\s*(?:cycle|season|year|period)?"
+    rf"\b{YEAR}\s*[-–/]\s*(?:20)?(\d\d)\s+(?:(?:application|recruitment|recruiting|interview|match"
+    rf"|residency application|eras)\s*(?:cycle|season|year|period)?|cycle|season)"
     rf"|\b(?:application|recruitment|interview|match) (?:cycle|season|year) (?:of )?{YEAR}"
     rf"(?:\s*[-–/]\s*(?:20)?(\d\d))?"
     rf"|\b(?:the )?{YEAR} (?:nrmp )?match\b|\bmatch {YEAR}\b|\beras {YEAR}\b"

@@ -15,6 +15,7 @@ Protected *didactic*, research or academic time is teaching time, not wellness t
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from normalizers.document import Document, Finding, FindingList
 from normalizers.sentences import Sentence, Span, sentences
@@ -60,6 +61,7 @@ MENTORSHIP = re.compile(
 )
 ORIENTATION = re.compile(
     r"(?<!sexual )\b(?:orientation|onboarding|orientación|boot ?camp)\b|\bintern (?:bootcamp|week)\b"
+    r"|\b(?:transition|bridge) (?:course|program|week|module)s?\b(?=.{0,40}\b(?:incoming|new)\b)"
 )
 # An orientation that happens: it runs, lasts, is attended, or belongs to interns/residents.
 ORIENTATION_OFFERED = re.compile(
@@ -76,7 +78,10 @@ ORIENTATION_OFFERED = re.compile(
     r"|\b(?:orientation|onboarding) (?:is|was) (?:wrapping up|underway|under way)|\bwraps? up\b"
     r"|\b(?:orientation|onboarding) (?:program|period|week|month|sessions?|schedule|module)"
     r"|\borientación (?:de|para)\b|\b(?:no|not|without)\b.{0,30}\borientation\b"
-    r"|^\W*(?:orientation|onboarding)\W*(?:\||:)"
+    r"|(?:^|: )\W*(?:orientation|onboarding)\W*(?:\||:)|\b(?:spend|spends|spent)\b.{0,40}\b(?:in|on) "
+    r"(?:orientation|onboarding)|\b(?:orientation|onboarding)\W+(?:\w+ ){0,3}(?:january|february|march|"
+    r"april|may|june|july|august|september|october|november|december)\b"
+    r"|\b(?:transition|bridge|welcome) (?:course|program|week|module)s?\b.{0,40}\b(?:incoming|new)\b"
 )
 NOT_ORIENTATION = re.compile(
     r"\borientación (?:profesional|vocacional|académica)|\bcareer orientation\b"
@@ -110,12 +115,13 @@ MENTAL_HEALTH = re.compile(
 )
 OFFERED = re.compile(
     r"\b(?:offer|provid|availab|access|free|confidential|includ|through|dedicated|on-site|"
-    r"program|service|session|line|appointment|ofrece|gratuit|cover|reimburs|can (?:use|call|"
+    r"program|service|session|line|appointment|ofrece|gratuit|cover|reimburs|no cost|can (?:use|call|"
     r"reach|schedule|request|see|meet)|have|has)\w*"
 )
 PEER_SUPPORT = re.compile(
     r"\bpeer[- ]support|\bpeer[- ]to[- ]peer\b|\bsupport (?:groups?|circles?|network)\b"
     r"|\bbuddy (?:program|system)\b|\bbig sib|\bpeer mentor|\bresident (?:families|circle|network)"
+    r"|\b(?:matched|paired|partnered) with an? (?:[\w-]+ ){0,2}buddy\b|\bbuddies\b"
     r"|\bimg (?:resident )?(?:network|circle|group)"
 )
 # Wellness time, not teaching time: "protected didactic time" is for conferences.
@@ -145,6 +151,7 @@ DEI = re.compile(
     r"|\b(?:diversity|inclusion|equity|belonging)(?:,? (?:equity|inclusion|and|&|belonging))* "
     r"(?:office|committee|council|curriculum|task force|subcommittee|program|initiative|pipeline)s?\b"
     r"|\b(?:dei|edi|ded|idea|jedi)\b (?:committee|council|office|curriculum|program|initiative)"
+    r"|\b(?:consejo|comité|oficina) de (?:equidad|diversidad|inclusión)\b"
     r"|\bpipeline program\b|\bunderrepresented in medicine\b.{0,40}\b(?:program|committee|visiting|"
     r"scholarship|elective)|\bvisiting (?:student|clerkship) program\b.{0,40}\bunderrepresented"
 )
@@ -169,7 +176,15 @@ NO_IMG_SUPPORT = re.compile(
 SAME_AS_EVERYONE = re.compile(
     r"\bsame\b.{0,40}\bas (?:everyone|all|every|other|us)\b|\balongside (?:all|every|other)\b"
 )
-ANSWER = re.compile(r"^(?:a\s*[:.)-]\s*)?(yes|no)\b")
+# Any support topic at all: a cheap gate before the per-indicator patterns.
+TOPICS = re.compile(
+    r"mentor|orient|onboard|boot ?camp|well|counsel|therap|psych|mental|eap|employee assistance"
+    r"|peer|support|buddy|sib|protected|committee|champion|english|language|accent|communicat"
+    r"|esl|pronunciation|speaking|divers|inclusi|equity|dei\b|edi\b|pipeline|underrepresented"
+    r"|img|international|immigration|abroad|outside|extranjero|bienestar|salud|consejer|mentor"
+    r"|crisis|belonging|coach|liaison|coordinator|advis"
+)
+ANSWER = re.compile(r"^(?:a\s*[:.)-]\s*)?(?:\w+, )?(yes|no)\b")
 
 # (indicator, pattern, confidence)
 SIMPLE_TERMS = (
@@ -219,7 +234,15 @@ def _orientation_weeks(out: FindingList, span: Sentence | Span, clause: str) -> 
             out.add(span, "orientation.weeks", weeks, 0.8)
 
 
-def _reconciled(found: FindingList) -> list[Finding]:
+# "A peer support program is something residents have asked for; we do not currently offer one":
+# the denial in the last clause takes back the offering named before it.
+DENIED_LATER = re.compile(
+    r"\b(?:do|does) not (?:currently |yet )?(?:offer|have|provide|run) (?:one|it|this|them|that)\b"
+    r"|\b(?:is|are) not (?:yet )?(?:offered|available|in place)\b(?=[^;]*$)"
+)
+
+
+def _reconciled(found: list[Finding]) -> list[Finding]:
     """One sentence's findings; where it denies an IMG-specific offering ("no mentorship program
     specific to IMGs; IMG residents are matched with mentors like everyone"), the denial stands."""
     denied = {
@@ -301,7 +324,7 @@ def extract_support(doc: Document) -> list[Finding]:
         if sentence.is_question or len(norm) < 8 or _answer(out, sentence):
             continue
         # Who is it for, and is it an offering at all? The heading and label say as much.
-        if NOT_AN_OFFERING.search(norm):
+        if not TOPICS.search(sentence.in_context) or NOT_AN_OFFERING.search(norm):
             continue
         for_others = NOT_FOR_RESIDENTS.search(
             f"{page_topic} {sentence.in_context}"
@@ -312,6 +335,8 @@ def extract_support(doc: Document) -> list[Finding]:
         for clause in CLAUSES.split(norm):
             if clause.strip():
                 _clause(found, sentence, clause, context, for_others)
+        if DENIED_LATER.search(norm):
+            found = [replace(f, value=False) if f.value is True else f for f in found]
         out.extend(_reconciled(found))
         if in_list and ORIENTATION.search(sentence.heading) and IMG.search(norm):
             # A line of an orientation schedule attended by IMGs: an IMG-specific session.

@@ -16,6 +16,7 @@ IMG_TERM = (
     r"(?: the (?:us|united states)(?: and canada)?)?"
     r"|(?:graduated|trained|studied|educated) (?:\w+ ){0,4}(?:abroad|outside (?:of )?the (?:us|united "
     r"states))|global graduates"
-    r"|(?:médicos|egresados|graduados) (?:\w+ ){0,3}(?:en el|del) extranjero)\b"
+    r"|(?:médicos|egresados|graduados) (?:\w+ ){0,3}(?:en el|del) extranjero"
+    r"|(?:medical )?schools? (?:worldwide|around the world|in any country))\b"
 )
 IMG = re.compile(IMG_TERM)

@@ -91,6 +91,7 @@ CLASS_WORD = re.compile(r"[a-z]+")
 # A line that is almost all link text with several links is a menu ("Home · Visa · FAQ").
 LINK_LINE_MIN_LINKS = 2
 LINK_LINE_SHARE = 0.85
+MENU_ITEM_LETTERS = 30  # letters per link, on average, in a menu ("Residents & Fellows")
 ITEM_TAGS = frozenset({"li", "dt", "dd"})
 WHITESPACE = re.compile(r"\s+")
 CELL_SEPARATOR = " | "
@@ -124,8 +125,11 @@ class _TextBuilder:
         if self.pending:
             text = "".join(self.pending)
             letters = _letters(text)
+            # Menus are short links; a grid of linked cards with sentences in them is content.
             menu = (
-                self.links >= LINK_LINE_MIN_LINKS and self.link_letters >= LINK_LINE_SHARE * letters
+                self.links >= LINK_LINE_MIN_LINKS
+                and self.link_letters >= LINK_LINE_SHARE * letters
+                and self.link_letters <= MENU_ITEM_LETTERS * self.links
             )
             skip_link = self.links == 1 and text.strip().lower().startswith("skip to")
             if kind != "heading" and (menu or skip_link):
@@ -139,14 +143,17 @@ def _letters(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
 
-LAYOUT_CONTENT = ("p", "div", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "form")
+LAYOUT_CONTENT = frozenset(
+    {"p", "div", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "form"}
+)
 
 
 def _is_layout_row(row: Tag) -> bool:
     """A row whose cells hold paragraphs, lists, headings or tables of their own."""
     return any(
-        cell.find(LAYOUT_CONTENT) is not None
+        isinstance(node, Tag) and node.name in LAYOUT_CONTENT
         for cell in row.find_all(["td", "th"], recursive=False)
+        for node in cell.descendants
     )
 
 
@@ -250,10 +257,10 @@ def _walk(node: Tag, path: str, out: _TextBuilder, kind: str, level: int) -> Non
             out.flush(child_kind, child_path, child_level)
         elif name == "a":
             _separate(out, previous)
-            before = sum(map(_letters, out.pending))
+            before = len(out.pending)
             _walk(child, path, out, kind, level)
             out.links += 1
-            out.link_letters += sum(map(_letters, out.pending)) - before
+            out.link_letters += sum(map(_letters, out.pending[before:]))
         else:
             _separate(out, previous)
             _walk(child, path, out, kind, level)

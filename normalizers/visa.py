@@ -27,7 +27,7 @@ EXTRACTOR = "visa@2"
 
 CLAUSE_SPLIT = re.compile(
     r";|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b|\bexcept\b|, and we\b|, as\b|\bbecause\b"
-    r"|, since\b|, so\b|\. "
+    r"|, since\b|, so\b|\. |, and (?:you|applicants|residents|candidates)\b"
 )
 # "Residents who are not US citizens train on the J-1": the "not" belongs to citizenship.
 CITIZENSHIP_CLAUSE = re.compile(
@@ -45,6 +45,8 @@ CITIZENS_ONLY = re.compile(
     r"permanent resident"
     r"|\blimited to (?:us |united states )?citizens"
     r"|\bgreen card holders only\b|\bciudadanos\b.{0,40}\bresidentes permanentes\b"
+    r"|\b(?:us |united states )?citizenship (?:or|and) (?:lawful )?permanent residen\w* (?:is|are) "
+    r"(?:required|mandatory|a requirement)"
 )
 # Citizens, permanent residents *or* an EAD: not citizens-only, but no visa is sponsored.
 WORK_AUTHORIZATION_ONLY = re.compile(
@@ -88,6 +90,17 @@ NEGATION = re.compile(
     r"eligible|considered|possible|support)\b|\bno (?:visa|h-1b|j-1|sponsorship)\b|\bnever\b"
     r"|\bno longer\b|\bnot\b.{0,20}\bsponsor|\bno (?:patrocin|acept|ofrec)\w*|\bdeclines?\b"
 )
+# A cap on numbers: "at most two H-1B positions a year", "limited to one resident per class".
+QUOTA = (
+    r"\bat most (?:[\w-]+ ){0,3}(?:positions?|residents?|trainees?|slots?|petitions?)\b"
+    r"|\b(?:limited|capped) (?:to|at) (?:one|two|three|four|five|\d+) (?:[\w-]+ ){0,2}"
+    r"(?:positions?|residents?|trainees?|slots?|per (?:year|class))"
+    r"|\bup to (?:one|two|three|four|\d) (?:h-1b )?(?:positions|residents|slots|trainees)\b"
+)
+# A condition waived is no negation: "you do not need Step 3 to be sponsored".
+WAIVED = re.compile(
+    r"\b(?:do|does|will) not need (?:to have )?(?:taken|passed|completed)?[^,;.]{0,40}"
+)
 CONDITIONAL = re.compile(
     r"case[- ]by[- ]case|individual(?:ly)? (?:basis|reviewed|review)|reviewed individually"
     r"|\bonly (?:if|when|for|after|to)\b|\bprovided (?:that)?\b|\blimited to\b|\blimited number\b"
@@ -97,13 +110,13 @@ CONDITIONAL = re.compile(
     r"|\bwho (?:have|has) (?:already )?passed\b|\bafter passing\b|\bby the time\b|\bwho pass"
     r"|\bfor (?:h-1b )?consideration\b|\beither\b|\bapproval\b|\bat most \w+ (?:a|per) year"
     r"|\b(?:the following|these|two|three|certain|some) (?:situations|circumstances|conditions|cases)\b"
-    r"|\bfollowing (?:are|is) met\b"
+    r"|\bfollowing (?:are|is) met\b|" + QUOTA
 )
 # Conditions outside the named ones: some tracks, a limited number, an approval.
 OTHER_CONDITION = re.compile(
     r"\bapprov|\blimited number\b|\bat most \w+ (?:a|per) year|\btracks?\b|\bselect(?:ed)? "
     r"(?:programs|positions|candidates)|\bsome (?:programs|positions)|\bdepartment(?:al)? (?:chair|"
-    r"approval)|\bdio\b|\bgmec\b"
+    r"approval)|\bdio\b|\bgmec\b|" + QUOTA
 )
 POSITIVE = re.compile(
     r"\bsponsor|\baccept|\bsupport|\boffer|\beligible\b|\bavailable\b|\bprovide|\bconsider"
@@ -116,7 +129,10 @@ J1_CONDITIONAL = re.compile(
     r"preliminary|primary care|research|\w+ track)"
 )
 H1B_CONDITIONS = (
-    ("step3_required", re.compile(r"\bstep (?:3|iii|three)\b|\blevel 3\b")),
+    (
+        "step3_required",
+        re.compile(r"\bstep (?:3|iii|three)\b|\blevel 3\b|\bsteps?\b[^.;]{0,25}\b(?:and|&) 3\b"),
+    ),
     (
         "already_h1b",
         re.compile(
@@ -157,6 +173,12 @@ NO_WORDS = frozenset({"no", "✗", "✘", "×", "x"})
 TYPE_NAMES = re.compile(r"\bj-1\b|\bh-1b\b|\bvisas?\b|[*()\[\],/&]|\band\b|\bor\b|\btypes?\b")
 # "Program | J-1 | H-1B": a table with a column per visa.
 VISA_COLUMN = {"j-1": "visa.j1", "h-1b": "visa.h1b"}
+
+
+TOPICS = re.compile(
+    r"j-1|h-1b|visa|citizen|sponsor|ead\b|employment authorization|green card|permanent resid"
+    r"|patrocin|ciudadan|immigra|petition"
+)
 
 
 def _types(norm: str) -> set[str]:
@@ -203,7 +225,7 @@ class _Collector:
         answered: str | None = None,
         conditions_from: str | None = None,
     ) -> None:
-        plain = CITIZENSHIP_CLAUSE.sub(" ", norm)
+        plain = WAIVED.sub(" ", CITIZENSHIP_CLAUSE.sub(" ", norm))
         negated = bool(NEGATION.search(plain)) if negated is None else negated
         for indicator in sorted(types):
             if negated or answered == "no":
@@ -361,6 +383,8 @@ def extract_visa(doc: Document) -> list[Finding]:
             continue
         if sentence.block.kind == "heading" and len(sentence.norm.split()) <= 6:
             continue  # a title ("H-1B Sponsorship") announces a topic, it states nothing
+        if not TOPICS.search(sentence.in_context):
+            continue  # no visa, citizenship or sponsorship word anywhere near
         leads_a_list = sentence.text.endswith(":") and "visa.h1b" in _types(sentence.norm)
         if (
             leads_a_list
