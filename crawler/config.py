@@ -9,6 +9,10 @@ DATA_DIR_ENV = "IMGCRAWL_DATA_DIR"
 DATABASE_URL_ENV = "IMGCRAWL_DATABASE_URL"
 
 
+class ConfigError(ValueError):
+    """A data directory or database setting that cannot be used."""
+
+
 def data_dir(override: str | Path | None = None) -> Path:
     """The data directory: --data-dir, $IMGCRAWL_DATA_DIR, else ~/.local/share/imgcrawl."""
     if override:
@@ -18,7 +22,14 @@ def data_dir(override: str | Path | None = None) -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
         path = base / "imgcrawl"
-    path.mkdir(parents=True, exist_ok=True)
+    if "\x00" in str(path):
+        raise ConfigError("data directory: the path contains a NUL byte")
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"data directory {path} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"cannot create data directory {path}: {error.strerror}") from None
     return path
 
 

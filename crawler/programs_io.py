@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import ipaddress
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,7 +22,14 @@ from crawler.interactions import ActionError, parse_actions
 from db.models import Program
 from db.session import Database
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# The one definition of a program id (ACGME id or slug); the API validates paths with it too.
+PROGRAM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ID_PATTERN = re.compile(PROGRAM_ID_PATTERN)
+# A host name as DNS spells it (after IDNA encoding): labels of letters, digits and hyphens.
+HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# Control characters have no place in a program list; NUL cannot even be stored in PostgreSQL.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LIST_FIELDS = ("allowed_domains", "browser_actions")  # may be YAML lists; the rest are scalars
 RENDER_MODES = ("auto", "static", "browser")
 TRUE_WORDS = {"true", "yes", "1", "y"}
 FALSE_WORDS = {"false", "no", "0", "n", ""}
@@ -69,17 +77,71 @@ def _text(value: Any) -> str | None:
 
 def _domains(value: Any) -> list[str]:
     if isinstance(value, list):
-        items = value
+        items = [str(item) for item in value]
     else:
         items = re.split(r"[;,\s]+", _text(value) or "")
     return [d.strip().lower() for d in items if d and d.strip()]
 
 
-def validate(raw: dict[str, Any], where: str) -> ProgramRecord:
-    """One raw row -> a ProgramRecord, or ProgramListError naming WHERE."""
+def valid_host(host: str) -> bool:
+    """A DNS name (international names allowed) or an IP address literal."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.lower().split(".")
+    return len(ascii_host) <= 253 and all(HOST_LABEL.match(label) for label in labels)
+
+
+def _within(host: str, domains: list[str]) -> bool:
+    """HOST is one of DOMAINS or a subdomain of one (the spider's rule for following links)."""
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _check_raw(raw: dict[str, Any], where: str) -> None:
+    """Column names and cell types before any value is read."""
+    names = [name for name in raw if not isinstance(name, str)]
+    if names:
+        raise ProgramListError(f"{where}: column names must be text, not {names[0]!r}")
     unknown = set(raw) - set(KNOWN_FIELDS)
     if unknown:
         raise ProgramListError(f"{where}: unknown column(s) {', '.join(sorted(unknown))}")
+    for name, value in raw.items():
+        if name not in LIST_FIELDS and isinstance(value, (dict, list)):
+            raise ProgramListError(f"{where}: '{name}' must be a single value, not a list or map")
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and CONTROL_CHARS.search(text):
+                raise ProgramListError(
+                    f"{where}: '{name}' contains a control character (such as NUL)"
+                )
+
+
+def _website(value: str, where: str) -> tuple[str, str]:
+    """An http(s) URL with a valid host and port -> (website, lowercased host)."""
+    invalid = f"{where}: website {value!r} is not a valid URL"
+    try:
+        parsed = urlparse(value)
+        host, port = parsed.hostname, parsed.port  # .port raises on a port out of range
+    except ValueError as error:
+        reason = "port must be 1-65535" if "port" in str(error).lower() else str(error)
+        raise ProgramListError(f"{invalid} ({reason})") from None
+    if parsed.scheme not in ("http", "https") or not host:
+        raise ProgramListError(f"{where}: website {value!r} is not an http(s) URL")
+    if port == 0:
+        raise ProgramListError(f"{invalid} (port must be 1-65535)")
+    if not valid_host(host):
+        raise ProgramListError(f"{invalid} ({host!r} is not a host name)")
+    return value, host.lower()
+
+
+def validate(raw: dict[str, Any], where: str) -> ProgramRecord:
+    """One raw row -> a ProgramRecord, or ProgramListError naming WHERE."""
+    _check_raw(raw, where)
     for name in REQUIRED:
         if not _text(raw.get(name)):
             raise ProgramListError(f"{where}: '{name}' is required")
@@ -88,10 +150,7 @@ def validate(raw: dict[str, Any], where: str) -> ProgramRecord:
         raise ProgramListError(
             f"{where}: id {program_id!r} must be letters, digits, . _ - (at most 64)"
         )
-    website = _text(raw["website"])
-    parsed = urlparse(website)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ProgramListError(f"{where}: website {website!r} is not an http(s) URL")
+    website, host = _website(_text(raw["website"]), where)
     state = _text(raw.get("state"))
     if state and not re.fullmatch(r"[A-Za-z]{2}", state):
         raise ProgramListError(f"{where}: state {state!r} must be a 2-letter code")
@@ -114,7 +173,15 @@ def validate(raw: dict[str, Any], where: str) -> ProgramRecord:
         active = active_text in TRUE_WORDS
     else:
         raise ProgramListError(f"{where}: active {active_raw!r} must be true or false")
-    domains = _domains(raw.get("allowed_domains")) or [parsed.hostname.lower()]
+    domains = _domains(raw.get("allowed_domains")) or [host]
+    for domain in domains:
+        if not valid_host(domain):
+            raise ProgramListError(f"{where}: allowed domain {domain!r} is not a host name")
+    if not _within(host, domains):
+        raise ProgramListError(
+            f"{where}: the website's host {host!r} is not within allowed_domains "
+            f"({'; '.join(domains)}): the crawl could not even start"
+        )
     return ProgramRecord(
         id=program_id,
         name=_text(raw["name"]),
@@ -132,10 +199,26 @@ def validate(raw: dict[str, Any], where: str) -> ProgramRecord:
 
 def _rows_csv(text: str, name: str) -> list[tuple[dict[str, Any], str]]:
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
+    try:
+        header = reader.fieldnames
+    except csv.Error as error:
+        raise ProgramListError(f"{name} line 1: {error}") from None
+    if not header:
         raise ProgramListError(f"{name}: empty file")
+    columns = [column.strip() for column in header]
+    repeated = sorted({column for column in columns if columns.count(column) > 1})
+    if repeated:
+        raise ProgramListError(
+            f"{name} line 1: column(s) {', '.join(map(repr, repeated))} appear more than once"
+        )
     rows = []
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise ProgramListError(f"{name} line {reader.line_num}: {error}") from None
         where = f"{name} line {reader.line_num}"
         if None in row:
             raise ProgramListError(f"{where}: more fields than the header has")

@@ -152,6 +152,7 @@ def import_alpha(data_dir: Path, server: DemoServer) -> None:
     from crawler.programs_io import ProgramRecord, import_programs
     from db.session import Database
 
+    data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(f"sqlite:///{data_dir / 'imgcrawl.sqlite3'}")
     import_programs(
         db,

@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from crawler.programs_io import PROGRAM_ID_PATTERN
 from db import queries
 from db.session import Database
 
@@ -26,7 +27,6 @@ JSONValue = Any
 # What real values look like; anything else (NUL bytes included) is a 422, not a server error.
 TEXT = r"^[^\x00]*$"
 INDICATOR = r"^[a-z0-9_.]{1,64}$"
-PROGRAM_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
 class ProgramFields(BaseModel):
@@ -232,7 +232,7 @@ def create_app(
         responses={404: {"description": "no such program"}},
     )
     def get_program(
-        s: DbSession, program_id: Annotated[str, Path(pattern=PROGRAM_ID)]
+        s: DbSession, program_id: Annotated[str, Path(pattern=PROGRAM_ID_PATTERN)]
     ) -> dict[str, Any]:
         """One program: every current value with status and evidence, residents, history."""
         try:

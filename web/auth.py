@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,8 @@ from db.session import Database
 
 # scrypt cost: n=2**14, r=8, p=1 (16 MiB, ~50 ms): the interactive-login parameters of RFC 7914.
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+# A user name is shown in the UI and the review log: printable, no spaces, fits the column.
+USERNAME = re.compile(r"^[^\s\x00-\x1f\x7f]{1,120}$")
 
 
 class AccountError(ValueError):
@@ -44,6 +47,16 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 def add_user(db: Database, username: str, password: str) -> None:
+    """Create a reviewer account; AccountError if the name is taken or unusable, or the
+    password too short."""
+    if not username.strip():
+        raise AccountError("the user name must not be empty")
+    if not USERNAME.match(username):
+        raise AccountError(
+            f"user name {username!r} must be 1-120 characters without spaces or control characters"
+        )
+    if "\x00" in password:
+        raise AccountError("the password must not contain a NUL byte")
     if len(password) < 10:
         raise AccountError("password must have at least 10 characters")
     try:
