@@ -3,39 +3,43 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import shutil
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pypdf.errors import PyPdfError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 import scheduler
 from crawler import evaluation
 from crawler.browser import BrowserUnavailable
 from crawler.capture_store import CaptureStore
+from crawler.config import ConfigError, database_url
 from crawler.config import data_dir as resolve_data_dir
-from crawler.config import database_url
 from crawler.demo_server import DEFAULT_SITES_DIR, DemoServer, DemoServerError
-from crawler.lease import LeaseHeld
+from crawler.lease import LeaseHeld, LeaseLost
 from crawler.normalize_stage import normalize_captures
 from crawler.orchestrate import CrawlError, CrawlOptions, run_cycle
 from crawler.programs_io import ProgramListError, import_programs, parse_program_list
 from crawler.resolve_stage import resolve_programs
 from db import queries
 from db.models import CrawlRun, Program
-from db.session import Database
+from db.session import Database, DatabaseUnavailable, describe_db_error
 from normalizers.extract import document_from, extract_contract
 from normalizers.vocabulary import VocabularyError
-from scheduler import ScheduleError
+from scheduler import CycleFailed, ScheduleError
 from web.auth import AccountError
 
 app = typer.Typer(
@@ -89,6 +93,12 @@ SUPPORT_COLUMNS = (
 
 class UsageError(Exception):
     """A command used wrongly; the message says how."""
+
+
+class BrowserMode(StrEnum):
+    auto = "auto"
+    never = "never"
+    required = "required"
 
 
 @dataclass
@@ -172,8 +182,9 @@ def _progress_callback(progress: Progress):
     return update
 
 
-def _crawl(ctx: Context, options: CrawlOptions) -> dict[str, Any]:
-    db = ctx.database()
+def _crawl(ctx: Context, options: CrawlOptions, db: Database | None = None) -> dict[str, Any]:
+    db = db or ctx.database()
+    started: dict[str, int] = {}
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -182,7 +193,20 @@ def _crawl(ctx: Context, options: CrawlOptions) -> dict[str, Any]:
         console=err_console,
         transient=True,
     ) as progress:
-        run_id = run_cycle(db, ctx.data, options, _progress_callback(progress))
+        show = _progress_callback(progress)
+
+        def update(event: dict[str, Any]) -> None:
+            started.update({"run_id": event["run_id"]} if "run_id" in event else {})
+            show(event)
+
+        try:
+            run_id = run_cycle(db, ctx.data, options, update)
+        except Exception as error:
+            if "run_id" not in started:
+                raise  # failed before a run existed: nothing to record
+            reason = scheduler.failure_reason(error)
+            scheduler.record_failure(db, started["run_id"], reason, options.trigger)
+            raise CycleFailed(reason, started["run_id"]) from error
     with db.session() as session:
         return queries.run_summary(session, run_id)
 
@@ -197,20 +221,26 @@ def crawl(
         ),
     ] = None,
     delay: Annotated[
-        float | None, typer.Option(help="Seconds between requests to one host.")
+        float | None,
+        typer.Option(min=0, max=3600, help="Seconds between requests to one host (0-3600)."),
     ] = None,
-    budget: Annotated[int | None, typer.Option(help="Most pages fetched per program.")] = None,
-    depth: Annotated[int | None, typer.Option(help="Most clicks from the home page.")] = None,
+    budget: Annotated[
+        int | None, typer.Option(min=1, max=100_000, help="Most pages fetched per program.")
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(min=0, max=50, help="Most clicks from the home page (0: home page only)."),
+    ] = None,
     allow_private_host: Annotated[
         list[str] | None,
         typer.Option(help="Host that may resolve to a private address (e.g. a local mirror)."),
     ] = None,
     browser: Annotated[
-        str,
+        BrowserMode,
         typer.Option(
             help="auto: render pages that need it when Chromium is installed; never; required."
         ),
-    ] = "auto",
+    ] = BrowserMode.auto,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Crawl programs, extract, resolve, and print the run report.
@@ -225,7 +255,7 @@ def crawl(
             page_budget=budget,
             max_depth=depth,
             allow_private_hosts=tuple(allow_private_host or ()),
-            browser=browser,
+            browser=browser.value,
         ),
     )
     if as_json:
@@ -240,7 +270,9 @@ def crawl(
 def normalize(
     ctx: typer.Context,
     all_captures: Annotated[bool, typer.Option("--all", help="Every archived capture.")] = False,
-    run: Annotated[int | None, typer.Option("--run", help="Only the captures of this run.")] = None,
+    run: Annotated[
+        int | None, typer.Option("--run", min=1, help="Only the captures of this run.")
+    ] = None,
 ) -> None:
     """Re-run extraction over archived captures (no crawling), then refresh current values.
 
@@ -283,7 +315,13 @@ def extract(
     except OSError as error:
         raise UsageError(f"{file}: cannot read ({error.strerror})") from error
     content_type = CONTENT_TYPES[suffix]
-    document = document_from(body, content_type, url or file.resolve().as_uri())
+    # pypdf logs what it repairs as warnings; a file it cannot read gets our one line instead.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        document = document_from(body, content_type, url or file.resolve().as_uri())
+    except (PyPdfError, ValueError, KeyError, TypeError) as error:
+        # pypdf reports a broken file with any of these, depending on where it breaks.
+        raise UsageError(f"{file}: cannot read as {suffix[1:].upper()} ({error})") from error
     _print_json(extract_contract(document, (as_of or datetime.now(UTC)).date()))
 
 
@@ -332,7 +370,9 @@ def show(
 def runs_list(
     ctx: typer.Context,
     table: Annotated[bool, typer.Option("--table", help="A table, not JSON.")] = False,
-    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, max=100_000, help="How many runs, newest first.")
+    ] = 50,
 ) -> None:
     """List runs, newest first, with their headline figures (JSON by default).
 
@@ -356,9 +396,10 @@ def runs_list(
         "pages_failed",
         "changes",
         "duration_seconds",
+        "error",
     )
     for column in columns:
-        out.add_column(column.replace("_", " "))
+        out.add_column(column.replace("_", " "), overflow="fold")
     for row in rows:
         out.add_row(*(_fmt(row[c]) for c in columns))
     console.print(out)
@@ -435,15 +476,19 @@ def schedule(
     cron: Annotated[str | None, typer.Option(help="Crontab expression, UTC ('0 3 * * 1').")] = None,
     every: Annotated[float | None, typer.Option(help="Interval in hours.")] = None,
     once: Annotated[bool, typer.Option("--once", help="Run one cycle now and exit.")] = False,
-    timeout: Annotated[float | None, typer.Option(help="Hard limit on a crawl, seconds.")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(min=1, help="Hard limit on a crawl, seconds.")
+    ] = None,
     lease_stale_minutes: Annotated[
-        float, typer.Option(help="Take over a cycle lease whose holder has been silent this long.")
+        float,
+        typer.Option(min=1, help="Take over a cycle lease whose holder has been silent this long."),
     ] = 10.0,
     allow_private_host: Annotated[
         list[str] | None, typer.Option(help="Host that may resolve to a private address.")
     ] = None,
     delay: Annotated[
-        float | None, typer.Option(help="Seconds between requests to one host.")
+        float | None,
+        typer.Option(min=0, max=3600, help="Seconds between requests to one host (0-3600)."),
     ] = None,
 ) -> None:
     """Run refresh cycles on a schedule (or one with --once); one cycle at a time, ever.
@@ -458,13 +503,13 @@ def schedule(
         allow_private_hosts=tuple(allow_private_host or ()),
         download_delay=delay,
     )
-    ctx.obj.database()  # migrate before the scheduler touches the database
+    db = ctx.obj.database()  # migrate before the scheduler touches the database
     if once:
         run_id = scheduler.run_once(settings)
         if run_id is None:
             err_console.print("skipped: another cycle is running")
             return
-        with ctx.obj.database().session() as session:
+        with db.session() as session:
             summary = queries.run_summary(session, run_id)
         console.print(_report_table(summary))
         if summary["status"] != "completed":
@@ -478,32 +523,44 @@ def schedule(
 @app.command()
 def demo(
     ctx: typer.Context,
-    delay: Annotated[float, typer.Option(help="Seconds between requests to one demo host.")] = 0.2,
+    delay: Annotated[
+        float, typer.Option(min=0, max=60, help="Seconds between requests to one demo host.")
+    ] = 0.2,
 ) -> None:
     """Serve the bundled demo sites, crawl them into a fresh database, and print a summary.
+
+    The database is a new SQLite file in DATA_DIR/demo; with --db the demo goes into that
+    database instead, adding a run to whatever it holds.
 
     Example: imgcrawl demo
     """
     demo_dir = ctx.obj.data / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
     demo_ctx = Context(ctx.obj.db_url or f"sqlite:///{demo_dir / 'imgcrawl.sqlite3'}", demo_dir)
+    db = demo_ctx.database()
     with DemoServer() as server:
         console.print(
             f"demo server: {len(server.sites)} sites on "
             f"{server.hosts()[0]}..{server.hosts()[-1]} port {server.port}"
         )
         records = parse_program_list(DEMO_PROGRAMS, server.substitute(DEMO_PROGRAMS.read_text()))
-        import_programs(demo_ctx.database(), records)
+        import_programs(db, records)
         summary = _crawl(
-            demo_ctx, CrawlOptions(download_delay=delay, allow_private_hosts=tuple(server.hosts()))
+            demo_ctx,
+            CrawlOptions(download_delay=delay, allow_private_hosts=tuple(server.hosts())),
+            db,
         )
     console.print(_report_table(summary))
-    with demo_ctx.database().session() as session:
+    with db.session() as session:
         console.print(_summary_table(queries.program_summaries(session)))
+    me = f"{_self_command()} --data-dir {demo_dir}"
+    if ctx.obj.db_url:
+        me += " --db URL"
     console.print(
-        f"\nexplore: imgcrawl --data-dir {demo_dir} show {records[0].id}\n"
-        f"serve:   imgcrawl --data-dir {demo_dir} users add YOU && "
-        f"imgcrawl --data-dir {demo_dir} serve   (then open /review)"
+        f"\nexplore: {me} show {records[0].id}\n"
+        f"serve:   {me} users add YOU && {me} serve   (then open http://127.0.0.1:8000/review)",
+        markup=False,
+        highlight=False,
     )
     if summary["status"] != "completed":
         raise typer.Exit(1)
@@ -590,7 +647,10 @@ def export(
         raise UsageError(f"--format {format_!r}: use csv or jsonl")
     with ctx.obj.database().session() as session:
         rows = queries.indicator_rows(session, indicator)
-    handle = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        handle = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    except OSError as error:
+        raise UsageError(f"{output}: cannot write ({error.strerror})") from None
     try:
         if format_ == "jsonl":
             for row in rows:
@@ -737,6 +797,17 @@ def db_upgrade(ctx: typer.Context) -> None:
     console.print(f"schema up to date: {db.engine.url.render_as_string(hide_password=True)}")
 
 
+def _self_command() -> str:
+    """How the user can run imgcrawl again: the console script they used, else python -m."""
+    script = Path(sys.argv[0])
+    if script.name == "imgcrawl":
+        return str(script) if shutil.which("imgcrawl") != str(script.resolve()) else "imgcrawl"
+    installed = Path(sys.executable).parent / "imgcrawl"
+    if installed.exists():
+        return str(installed)
+    return f"{sys.executable} -m crawler.cli"
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -803,11 +874,37 @@ def _browser_figures(report: dict[str, Any]) -> str:
     )
 
 
+def _run_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
+    """When and how the run went, and why it did not complete."""
+    running = summary["status"] == "running"
+    rows: list[tuple[str, Any]] = [
+        ("trigger", summary.get("trigger")),
+        ("started", summary.get("started_at")),
+        ("finished", summary.get("finished_at") or ("still running" if running else None)),
+    ]
+    if summary.get("error"):
+        rows.append(("reason", summary["error"]))
+    if not summary.get("report"):
+        rows.append(
+            (
+                "report",
+                "none yet: the run is still going"
+                if running
+                else "none: the run ended before its report was written",
+            )
+        )
+    return rows
+
+
 def _report_table(summary: dict[str, Any]) -> Table:
-    r = summary["report"]
+    r = summary.get("report") or {}
     table = Table(title=f"Run {summary['id']} ({summary['status']})", show_header=False)
     table.add_column("figure")
     table.add_column("value", overflow="fold")
+    for label, value in _run_rows(summary):
+        table.add_row(label, _fmt(value))
+    if not r:
+        return table
     failed = ", ".join(f"{k}: {v}" for k, v in r.get("failed_by_reason", {}).items()) or "none"
     for label, value in (
         ("programs", r.get("programs")),
@@ -824,12 +921,16 @@ def _report_table(summary: dict[str, Any]) -> Table:
         ("no visa statement", ", ".join(r.get("programs_without_visa_statement", [])) or "none"),
         ("duration (s)", r.get("duration_seconds")),
     ):
-        table.add_row(label, str(value))
+        table.add_row(label, _fmt(value))
     return table
 
 
 ONE_LINE_ERRORS = (
     ProgramListError,
+    ConfigError,
+    DatabaseUnavailable,
+    CycleFailed,
+    LeaseLost,
     CrawlError,
     queries.NotFound,
     UsageError,
@@ -844,13 +945,20 @@ ONE_LINE_ERRORS = (
 )
 
 
+def _fail(message: str) -> None:
+    one_line = " ".join(message.split())  # never a multi-line message (a traceback in disguise)
+    err_console.print(f"error: {one_line}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(1)
+
+
 def main() -> None:
     """Console entry point: typed errors become one line on stderr and exit status 1."""
     try:
         app()  # standalone: usage errors and typer.Exit end the process themselves
     except ONE_LINE_ERRORS as error:
-        err_console.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _fail(str(error))
+    except DBAPIError as error:  # the database went away (or refused a write) mid-command
+        _fail(f"database error: {describe_db_error(error)}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.config import DATABASE_URL_ENV
 from db.models import CrawlRun
 from db.session import Database
 from spiders.program_spider import ProgramSpider
@@ -31,6 +33,9 @@ def _jsonable(stats: dict) -> dict:
 
 def main(config_path: str) -> int:
     overrides = json.loads(Path(config_path).read_text())
+    # The config file holds the URL without its password; the real one comes in the environment.
+    if os.environ.get(DATABASE_URL_ENV):
+        overrides["IMGCRAWL_DATABASE_URL"] = os.environ[DATABASE_URL_ENV]
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(overrides, priority="cmdline")

@@ -3,16 +3,24 @@
 The holder refreshes `heartbeat_at` while it works; a lease whose heartbeat is older than
 `stale_after` belongs to a dead process and may be taken over. Both steps are single conditional
 statements, so two processes racing for the lease cannot both win.
+
+A holder that learns it lost the lease (a heartbeat finds another holder), or that cannot
+heartbeat for half of `stale_after` (the database is unreachable: others may soon take the lease
+over), declares the lease lost: `on_lost` is called (the cycle stops its crawl) and
+`HeldLease.check()` raises LeaseLost, so the cycle stops before writing anything else.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, update
@@ -21,11 +29,41 @@ from sqlalchemy.exc import IntegrityError
 from db.models import Lease, utcnow
 from db.session import Database
 
+logger = logging.getLogger(__name__)
+
 CYCLE_LEASE = "cycle"
+RETRY_SECONDS = 5.0  # after a failed heartbeat, try again sooner than the usual interval
 
 
 class LeaseHeld(RuntimeError):
     """Another live process holds the lease."""
+
+
+class LeaseLost(RuntimeError):
+    """We held the lease and no longer do, or can no longer prove we do."""
+
+
+@dataclass
+class HeldLease:
+    """The lease as its holder sees it while the with-block runs."""
+
+    name: str
+    holder: str
+    _lost: threading.Event = field(default_factory=threading.Event)
+    reason: str | None = None
+
+    @property
+    def lost(self) -> bool:
+        return self._lost.is_set()
+
+    def check(self) -> None:
+        """Raise LeaseLost if the lease was lost: nothing more may be written for the cycle."""
+        if self.lost:
+            raise LeaseLost(f"lost the {self.name} lease: {self.reason}")
+
+    def _lose(self, reason: str) -> None:
+        self.reason = reason
+        self._lost.set()
 
 
 def new_holder_id() -> str:
@@ -83,8 +121,13 @@ def held(
     name: str = CYCLE_LEASE,
     stale_after: timedelta = timedelta(minutes=10),
     heartbeat_every: float = 30.0,
-) -> Iterator[str]:
-    """Hold the lease for a with-block (heartbeating in the background) or raise LeaseHeld."""
+    on_lost: Callable[[str], None] | None = None,
+) -> Iterator[HeldLease]:
+    """Hold the lease for a with-block (heartbeating in the background) or raise LeaseHeld.
+
+    If the lease is lost meanwhile, ON_LOST(reason) is called from the heartbeat thread, and
+    LeaseLost is raised when the block ends (unless it raised something else already).
+    """
     holder = new_holder_id()
     if not acquire(db, name, holder, stale_after):
         lease = current_holder(db, name)
@@ -92,17 +135,48 @@ def held(
         raise LeaseHeld(
             f"another cycle is running (held by {lease.holder if lease else '?'}, alive at {since})"
         )
+    state = HeldLease(name, holder)
     stop = threading.Event()
+    # Others may take the lease over once our heartbeat is stale_after old; give up well before.
+    give_up_after = stale_after.total_seconds() / 2
+
+    def lose(reason: str) -> None:
+        logger.error("lease %s lost by %s: %s", name, holder, reason)
+        state._lose(reason)
+        if on_lost is not None:
+            try:
+                on_lost(reason)
+            except Exception:
+                logger.exception("lease %s: on_lost callback failed", name)
 
     def beat() -> None:
-        while not stop.wait(heartbeat_every):
-            heartbeat(db, name, holder)
+        last_ok = time.monotonic()
+        wait = heartbeat_every
+        while not stop.wait(wait):
+            try:
+                alive = heartbeat(db, name, holder)
+            except Exception as error:  # the database may be away for a moment: retry
+                silent = time.monotonic() - last_ok
+                logger.warning("lease %s: heartbeat failed: %s (%.0f s)", name, error, silent)
+                if silent >= give_up_after:
+                    lose(f"no heartbeat for {silent:.0f} s ({type(error).__name__})")
+                    return
+                wait = min(heartbeat_every, RETRY_SECONDS)
+                continue
+            if not alive:
+                lose("another process took it over")
+                return
+            last_ok, wait = time.monotonic(), heartbeat_every
 
     thread = threading.Thread(target=beat, name=f"lease-{name}", daemon=True)
     thread.start()
     try:
-        yield holder
+        yield state
     finally:
         stop.set()
         thread.join(timeout=5)
-        release(db, name, holder)
+        try:
+            release(db, name, holder)  # only deletes the row if it is still ours
+        except Exception as error:
+            logger.warning("lease %s: release failed (%s); it will go stale", name, error)
+    state.check()

@@ -40,13 +40,14 @@ from crawler.browser import (
     executable,
 )
 from crawler.capture_store import CaptureStore
-from crawler.lease import held
+from crawler.config import DATABASE_URL_ENV
+from crawler.lease import HeldLease, held
 from crawler.normalize_stage import normalize_captures
 from crawler.refresh import is_due
 from crawler.report import build_report
 from crawler.resolve_stage import resolve_programs
 from db.models import Capture, CrawlRun, Page, Program, utcnow
-from db.session import Database
+from db.session import Database, redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,9 @@ def crawl_settings(
 
     contact = options.contact_url or defaults.IMGCRAWL_CONTACT_URL
     out: dict[str, Any] = {
-        "IMGCRAWL_DATABASE_URL": db_url,
+        # Never the password: this dict is written to runs/N/settings.json. The crawl process
+        # gets the real URL in its environment (see _run_crawl_process).
+        "IMGCRAWL_DATABASE_URL": redact_url(db_url),
         "IMGCRAWL_DATA_DIR": str(data_dir),
         "IMGCRAWL_RUN_ID": run_id,
         "IMGCRAWL_PROGRAMS_FILE": str(programs_file),
@@ -220,10 +223,14 @@ def _browser_settings(options: CrawlOptions, programs: list[dict[str, Any]]) -> 
 
 
 def _run_crawl_process(
-    config: Path, log_file: Path, timeout: float | None, on_progress: ProgressCallback | None
+    config: Path,
+    log_file: Path,
+    timeout: float | None,
+    on_progress: ProgressCallback | None,
+    db_url: str,
 ) -> int:
     global _child
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", DATABASE_URL_ENV: db_url}
     with log_file.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "crawler.crawl_job", str(config)],
@@ -265,10 +272,13 @@ def run_cycle(
     Raises LeaseHeld when another cycle is running, CrawlError when there is nothing to crawl.
     """
     with held(
-        db, stale_after=options.lease_stale_after, heartbeat_every=options.lease_heartbeat_every
-    ):
+        db,
+        stale_after=options.lease_stale_after,
+        heartbeat_every=options.lease_heartbeat_every,
+        on_lost=lambda _reason: request_stop(),  # another cycle may start: stop crawling now
+    ) as lease:
         _close_abandoned_runs(db)
-        return _cycle(db, data_dir, options, on_progress)
+        return _cycle(db, data_dir, options, on_progress, lease)
 
 
 def _close_abandoned_runs(db: Database) -> None:
@@ -282,7 +292,11 @@ def _close_abandoned_runs(db: Database) -> None:
 
 
 def _cycle(
-    db: Database, data_dir: Path, options: CrawlOptions, on_progress: ProgressCallback | None
+    db: Database,
+    data_dir: Path,
+    options: CrawlOptions,
+    on_progress: ProgressCallback | None,
+    lease: HeldLease,
 ) -> int:
     _stop.clear()
     programs = _programs(db, options.program_ids, options.now or utcnow())
@@ -300,6 +314,8 @@ def _cycle(
         session.add(run)
         session.flush()
         run_id = run.id
+    if on_progress:
+        on_progress({"run_id": run_id})  # callers record a failure on this run
     run_dir = data_dir / "runs" / str(run_id)
     run_dir.mkdir(parents=True, exist_ok=True)
     programs_file = run_dir / "programs.json"
@@ -308,7 +324,10 @@ def _cycle(
     config.write_text(
         json.dumps(crawl_settings(options, db.url, data_dir, run_id, programs_file, browser))
     )
-    code = _run_crawl_process(config, run_dir / "crawl.log", options.timeout_seconds, on_progress)
+    code = _run_crawl_process(
+        config, run_dir / "crawl.log", options.timeout_seconds, on_progress, db.url
+    )
+    lease.check()  # lost mid-crawl: another cycle may own the database now; write nothing more
     status = "partial" if _stop.is_set() else "completed" if code == 0 else "failed"
     if on_progress:
         on_progress({"stage": "normalize"})

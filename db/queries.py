@@ -135,6 +135,17 @@ def program_summaries(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+def run_error(run: CrawlRun) -> str | None:
+    """Why a run did not complete (None for a completed or running run)."""
+    stats = run.stats or {}
+    if stats.get("error"):
+        return stats["error"]
+    code = stats.get("crawl_exit_code")
+    if run.status == "failed" and code:
+        return f"the crawl process exited with status {code} (see runs/{run.id}/crawl.log)"
+    return None
+
+
 def run_summary(session: Session, run_id: int) -> dict[str, Any]:
     run = session.get(CrawlRun, run_id)
     if run is None:
@@ -145,6 +156,7 @@ def run_summary(session: Session, run_id: int) -> dict[str, Any]:
         "status": run.status,
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),
+        "error": run_error(run),
         "report": (run.stats or {}).get("report", {}),
     }
 
@@ -165,6 +177,7 @@ def runs(session: Session, limit: int = 50) -> list[dict[str, Any]]:
                 "status": run.status,
                 "started_at": _iso(run.started_at),
                 "finished_at": _iso(run.finished_at),
+                "error": run_error(run),
                 **{
                     key: report.get(key)
                     for key in (

@@ -104,6 +104,7 @@ class RunOut(BaseModel):
     status: str
     started_at: str | None
     finished_at: str | None
+    error: str | None = Field(None, description="why the run did not complete")
     pages_fetched: int | None = None
     pages_unchanged: int | None = None
     pages_failed: int | None = None
@@ -117,6 +118,7 @@ class RunDetail(BaseModel):
     status: str
     started_at: str | None
     finished_at: str | None
+    error: str | None = Field(None, description="why the run did not complete")
     report: dict[str, JSONValue]
 
 
