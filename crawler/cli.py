@@ -570,7 +570,7 @@ def demo(
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     api_token: Annotated[
         str | None,
         typer.Option(envvar="IMGCRAWL_API_TOKEN", help="Require 'Authorization: Bearer TOKEN'."),

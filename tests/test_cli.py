@@ -185,3 +185,97 @@ def test_schools_match_says_what_and_why(written, school_type, country, method):
     out = json.loads(imgcrawl("schools", "match", written).stdout)
     assert (out["school_type"], out["country"], out["method"]) == (school_type, country, method)
     assert out["img"] == (school_type in ("IMG_OTHER", "IMG_CARIBBEAN"))
+
+
+def _broken_inputs(tmp_path: Path) -> dict[str, Path]:
+    files = {
+        "broken.pdf": b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage without a trailer",
+        "keys.yaml": b"- {1: a, foo: b}\n",
+        "ipv6.csv": b"id,name,website\nx,X,http://[::1\n",
+        "nul.csv": b"id,name,website\nx,X\x00Y,https://x.example.org/\n",
+        "a-file": b"not a directory\n",
+    }
+    for name, body in files.items():
+        (tmp_path / name).write_bytes(body)
+    return {name: tmp_path / name for name in files}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--db", "nonsense://x", "runs"], "error: unknown database driver 'nonsense'"),
+        (["--db", "garbage", "runs"], "error: not a database URL"),
+        (
+            ["--db", "postgresql://imgcrawl:hunter22@127.0.0.1:1/imgcrawl", "runs"],
+            "error: postgresql://imgcrawl:***@127.0.0.1:1/imgcrawl: connection failed",
+        ),
+        (
+            ["--db", "sqlite:///{tmp}/missing/imgcrawl.sqlite3", "runs"],
+            "error: sqlite:///{tmp}/missing/imgcrawl.sqlite3: directory {tmp}/missing does not",
+        ),
+        (
+            ["export", "--output", "{tmp}/missing/values.csv"],
+            "error: {tmp}/missing/values.csv: cannot write (No such file or directory)",
+        ),
+        (["extract", "{tmp}/broken.pdf"], "error: {tmp}/broken.pdf: cannot read as PDF ("),
+        (
+            ["programs", "import", "{tmp}/keys.yaml"],
+            "error: keys.yaml line 1: column names must be text, not 1",
+        ),
+        (
+            ["programs", "import", "{tmp}/ipv6.csv"],
+            "error: ipv6.csv line 2: website 'http://[::1' is not a valid URL (Invalid IPv6 URL)",
+        ),
+        (
+            ["programs", "import", "{tmp}/nul.csv"],
+            "error: nul.csv line 2: 'name' contains a control character (such as NUL)",
+        ),
+        (
+            ["--data-dir", "{tmp}/a-file", "runs"],
+            "error: data directory {tmp}/a-file is a file, not a directory",
+        ),
+    ],
+)
+def test_library_errors_end_in_one_line_without_a_traceback(tmp_path, args, message):
+    _broken_inputs(tmp_path)
+    data = ["--data-dir", str(tmp_path / "data")] if "--data-dir" not in args else []
+    result = imgcrawl(*data, *(arg.format(tmp=tmp_path) for arg in args), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(message.format(tmp=tmp_path)), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr and "hunter22" not in result.stderr
+    assert not (tmp_path / "missing").exists()  # no directory made up for a mistyped path
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["crawl", "--browser", "bogus"], "--browser"),
+        (["crawl", "--budget", "-1"], "--budget"),
+        (["crawl", "--budget", "0"], "--budget"),
+        (["crawl", "--depth", "-1"], "--depth"),
+        (["crawl", "--delay", "-0.5"], "--delay"),
+        (["runs", "--limit", "-5"], "--limit"),
+        (["schedule", "--once", "--timeout", "0"], "--timeout"),
+        (["serve", "--port", "99999"], "--port"),
+    ],
+)
+def test_out_of_range_options_are_usage_errors(tmp_path, args, option):
+    result = imgcrawl("--data-dir", str(tmp_path), *args)
+    assert result.returncode == 2, result.stderr
+    assert f"Invalid value for '{option}'" in result.stderr
+
+
+def test_users_add_refuses_an_empty_user_name(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "--data-dir", str(tmp_path)]
+        + ["users", "add", "", "--password-stdin"],
+        input="a long enough password\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode, result.stderr.strip()) == (
+        1,
+        "error: the user name must not be empty",
+    )

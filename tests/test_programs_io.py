@@ -138,3 +138,52 @@ def test_bad_browser_actions_name_the_line(tmp_path, value, message):
         parse_program_list(write(tmp_path, "p.csv", csv_text))
     assert str(error.value).startswith("p.csv line 3: browser_actions: ")
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "bad_row, message",
+    [
+        ("gamma,Gamma,,,,,http://[::1,,,true", "line 4: website 'http://[::1' is not a valid URL"),
+        (
+            "gamma,Gamma,,,,,https://g.org:99999/,,,",
+            "line 4: website 'https://g.org:99999/' is not",
+        ),
+        ("gamma,Gamma,,,,,https://g.org:0/,,,", "(port must be 1-65535)"),
+        ("gamma,Gamma,,,,,https://g org/,,,", "('g org' is not a host name)"),
+        ("gamma,Gamma,,,,,https://www.g.org/,other.org,,", "host 'www.g.org' is not within"),
+        ("gamma,Gamma,,,,,https://g.org/,g.org;bad_domain!,,", "allowed domain 'bad_domain!'"),
+        ("gamma,Gam\x00ma,,,,,https://g.org/,,,", "'name' contains a control character"),
+    ],
+)
+def test_websites_domains_and_cells_are_checked(tmp_path, bad_row, message):
+    with pytest.raises(ProgramListError) as error:
+        parse_program_list(write(tmp_path, "p.csv", GOOD + bad_row + "\n"))
+    assert str(error.value).startswith("p.csv line 4: ") and message in str(error.value)
+
+
+def test_subdomains_of_an_allowed_domain_are_fine(tmp_path):
+    row = "gamma,Gamma,,,,,https://www.gamma.example.org:8443/,gamma.example.org,,\n"
+    gamma = parse_program_list(write(tmp_path, "p.csv", GOOD + row))[-1]
+    assert gamma.allowed_domains == ["gamma.example.org"]
+
+
+def test_a_duplicated_header_column_is_refused(tmp_path):
+    text = "id,name,website,id\nx,X,https://x.org/,y\n"
+    with pytest.raises(ProgramListError, match=r"p.csv line 1: column\(s\) 'id' appear more"):
+        parse_program_list(write(tmp_path, "p.csv", text))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("- {1: a, foo: b}\n", "p.yaml line 1: column names must be text, not 1"),
+        (
+            "- id: a\n  name: [A, B]\n  website: https://a.org/\n",
+            "p.yaml line 1: 'name' must be a single value",
+        ),
+    ],
+)
+def test_yaml_keys_and_values_must_have_the_right_shape(tmp_path, text, message):
+    with pytest.raises(ProgramListError) as error:
+        parse_program_list(write(tmp_path, "p.yaml", text))
+    assert str(error.value).startswith(message)
