@@ -71,6 +71,9 @@ def demo_server():
         yield server
 
 
+DEMO_DATA_DIRS: dict[str, Path] = {}  # database URL -> data directory of each demo run
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def demo_run(request, demo_server, tmp_path_factory):
     """The demo crawl on one backend: (database, run id, paths requested per site)."""
@@ -80,6 +83,7 @@ def demo_run(request, demo_server, tmp_path_factory):
     else:
         url = _fresh_postgres_database(request.getfixturevalue("postgres_url"))
     db = Database(url)
+    DEMO_DATA_DIRS[url] = data_dir
     import_programs(
         db, parse_program_list(DEMO_PROGRAMS, demo_server.substitute(DEMO_PROGRAMS.read_text()))
     )
@@ -94,3 +98,9 @@ def demo_run(request, demo_server, tmp_path_factory):
         requested.setdefault(site, set()).add(urlparse(path).path)
     yield db, run_id, requested
     db.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_data_dir(demo_run) -> Path:
+    """The data directory (archived bodies) of the demo run on the same backend."""
+    return DEMO_DATA_DIRS[demo_run[0].url]

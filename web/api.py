@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from crawler.programs_io import PROGRAM_ID_PATTERN
 from db import queries
 from db.session import Database
+from web.docs import docs_router
 
 VisaValue = Literal["yes", "no", "conditional"]
 SortKey = Literal["id", "name", "state", "specialty", "updated_at"]
@@ -152,8 +153,11 @@ def create_app(
         version="1",
         description="Residency program facts for international medical graduates, "
         "each current value with the evidence it came from.",
+        docs_url=None,  # Swagger UI loads from a CDN: web/docs.py serves a self-contained page
+        redoc_url=None,
     )
     app.state.db = db
+    app.include_router(docs_router())
 
     @app.middleware("http")
     async def refuse_nul_bytes(request: Request, call_next):

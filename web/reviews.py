@@ -23,7 +23,12 @@ class ReviewError(ValueError):
 
 
 def queue(
-    session: Session, program: str | None = None, indicator: str | None = None, limit: int = 200
+    session: Session,
+    program: str | None = None,
+    indicator: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    status: str | None = None,
 ) -> list[dict[str, Any]]:
     """Values with evidence, most in need of review first."""
     latest_run = session.scalar(select(CrawlRun.id).order_by(CrawlRun.id.desc()).limit(1))
@@ -43,11 +48,14 @@ def queue(
         .join(Finding, Finding.id == ProgramIndicator.source_finding_id)
         .order_by(priority, ProgramIndicator.program_id, ProgramIndicator.indicator)
         .limit(limit)
+        .offset(offset)
     )
     if program:
         query = query.where(ProgramIndicator.program_id == program)
     if indicator:
         query = query.where(ProgramIndicator.indicator == indicator)
+    if status:
+        query = query.where(ProgramIndicator.status == status)
     reasons = {0: "status", 1: "low confidence", 2: "changed", 3: "unreviewed", 4: "reviewed"}
     return [
         {
