@@ -211,3 +211,41 @@ def test_scheduler_job_arguments_keep_no_password():
     stored = service.get_job("refresh-cycle")
     assert "hunter22" not in repr(stored.args)
     assert scheduler._db_url(stored.args[0]) == settings.db_url
+
+
+def test_programs_whose_last_crawl_failed_entirely_are_crawled_first(db, tmp_path):
+    from crawler.programs_io import ProgramRecord, import_programs
+
+    site = write_site(tmp_path / "sites", {"index.html": "<title>A</title><p>We sponsor J-1.</p>"})
+    data_dir = tmp_path / "data"
+    with DemoServer(site) as server:
+        import_programs(
+            db,
+            [
+                ProgramRecord(
+                    id="aaa-up",
+                    name="Up",
+                    website=server.url("alpha") + "/",
+                    allowed_domains=[server.sites["alpha"].host],
+                ),
+                # Nothing listens on port 9 of the loopback: every fetch is refused.
+                ProgramRecord(
+                    id="zzz-down",
+                    name="Down",
+                    website="http://127.0.0.1:9/",
+                    allowed_domains=["127.0.0.1"],
+                ),
+            ],
+        )
+        options = CrawlOptions(
+            download_delay=0.05, allow_private_hosts=(*server.hosts(), "127.0.0.1")
+        )
+        first = run_cycle(db, data_dir, options)
+        second = run_cycle(db, data_dir, options)
+
+    def order(run_id: int) -> list[tuple[str, bool]]:
+        programs = json.loads((data_dir / "runs" / str(run_id) / "programs.json").read_text())
+        return [(p["id"], p["retry_first"]) for p in programs]
+
+    assert order(first) == [("aaa-up", False), ("zzz-down", False)]
+    assert order(second) == [("zzz-down", True), ("aaa-up", False)]
