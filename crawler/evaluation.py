@@ -244,7 +244,14 @@ def _name_key(name: str) -> str:
 
 
 def _score_indicators(report: EvalReport, case: Case, predicted: dict[str, Any]) -> None:
-    expected_all = case.label.get("indicators", {})
+    expected_all = dict(case.label.get("indicators", {}))
+    if "residents" in case.label:
+        labelled_chief = any(
+            r.get("chief") and r["school_type"] in IMG_TYPES for r in case.label["residents"]
+        )
+        expected_all.pop("people.img_chief", None)
+        if labelled_chief:
+            expected_all["people.img_chief"] = True
     for name in SCORED_INDICATORS:
         counts = report.indicators[name]
         expected, strictness = _label_value(expected_all.get(name))
@@ -355,8 +362,14 @@ def evaluate(root: Path = DEFAULT_CORPUS) -> EvalReport:
         report.seconds += time.process_time() - started
         report.pages += 1
         report.largest_page_bytes = max(report.largest_page_bytes, len(body))
-        _score_indicators(report, case, page_indicators(result))
-        _score_residents(report, case, [r.as_dict() for r in result.residents])
+        predicted = page_indicators(result)
+        # people.img_chief is derived from the residents (as the resolve stage does), so it is
+        # scored the same way on both sides: from the residents found and those labelled.
+        residents = [r.as_dict() for r in result.residents]
+        if any(r["chief"] and r["img"] for r in residents):
+            predicted["people.img_chief"] = {"value": True, "evidence": []}
+        _score_indicators(report, case, predicted)
+        _score_residents(report, case, residents)
     _score_schools(report, root / "schools.csv")
     return report
 

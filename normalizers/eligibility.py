@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
 
 from normalizers.document import Document, Finding, FindingList
@@ -65,7 +66,7 @@ PREFERRED = re.compile(
 RULE_WORDS = re.compile(
     r"\bmust\b|\bonly\b|\brequire|\bnot (?:be )?(?:considered|eligible|accepted|ranked)|\bineligible"
     r"|\bcannot\b|\bwill not\b|\bdo(?:es)? not (?:accept|consider)|\ballowed\b|\bpermitted\b"
-    r"|\brequired\b|\bcriteri|\brequirements?\b"
+    r"|\brequired\b|\bcriteri|\brequirements?\b|\bqualifications\b|\bwho (?:can|may) apply\b"
     r"|\baccept|\bconsider|\bprefer|\bmaximum\b|\blimit|\bno more than\b|\bat most\b|\bno (?:usmle )?"
     r"(?:failures?|failed)|\bmay not\b|\bshould\b|\beligib|\bexpect|\bneed"
 )
@@ -83,12 +84,20 @@ ATTEMPTS_N = re.compile(
     rf"|\b(?:no more than|not more than|at most) (twice|once)\b"
     rf"|\b{NUM} (?:per|on each|on every|for each) (?:step|exam|examination|level)\b"
 )
+# "Max. attempts | 1", "Attempts: 2": a number under an attempts label.
+ATTEMPTS_LABELLED = re.compile(
+    rf"(?:^|: |\b(?:max(?:imum)?\.?|number of|allowed) )(?:usmle |exam )?attempts?(?: allowed)?\s*(?::|\|)\s*"
+    rf"{NUM}\b(?! (?:years?|weeks?|months?|of))"
+)
+# "More than one failed attempt ... not considered": one failure allowed, so two attempts.
+FAILURES_EXCEEDING = re.compile(rf"\bmore than {NUM} (?:failed attempts?|failures?)\b")
 ATTEMPTS_EXCEEDING = re.compile(rf"\bmore than {NUM} (?:attempts?|tries|times|sittings?)\b")
 ATTEMPTS_FIRST = re.compile(
-    r"\b(?:first|1st|single|one)[- ](?:attempt|try|sitting|time)\b|\bwithout (?:any )?(?:failures?"
+    r"(?<!more than )\b(?:first|1st|single|one)[- ](?:attempt|try|sitting|time)\b|\bwithout (?:any )?(?:failures?"
     r"|repeats?)\b|\bno (?:prior )?(?:failed attempts|failures|attempt failures|exam failures)\b"
     r"|\ba (?:single )?failed attempt\b|\bany (?:\w+ )?(?:examination |exam )?failure\b"
-    r"|\bmore than one attempt\b|\bfirst-attempt\b|\bpassed (?:\w+ ){0,3}(?:once|in one sitting)"
+    r"|\bfirst-attempt\b|\bpassed (?:\w+ ){0,3}(?:once|in one sitting)|\ba failure on any\b"
+    r"|\bfailed attempts? on any\b"
 )
 NO_ATTEMPT_LIMIT = re.compile(
     r"\bno (?:limit|restriction|maximum)s? on (?:the number of )?(?:attempts|tries)"
@@ -107,7 +116,8 @@ YOG_VALUE = re.compile(
 )
 YOG_YEARS = re.compile(
     rf"\bwithin (?:the )?(?:last |past |previous |prior )?{NUM} years?"
-    rf"|\b(?:last|past|previous|prior) {NUM} years"
+    rf"|\b(?:graduat\w*|degree|school)\b(?: \w+){{0,3}} (?:in|within|during|of) the (?:last|past|previous"
+    rf"|prior) {NUM} years"
     rf"|\b(?:no more than|not more than|less than|fewer than|at most|maximum of|max(?:imum)?|up to"
     rf"|≤|<=|a maximum of) {NUM} years?"
     rf"|\b{NUM} years? or (?:less|fewer|sooner|more recently)"
@@ -130,7 +140,7 @@ NO_YOG_LIMIT = re.compile(
 
 USCE = re.compile(
     r"\b(?:us|united states|american|u\.s) (?:clinical|hands-on|patient[- ]care) (?:experience|exposure)"
-    r"|\busce\b|\b(?:clinical|hands-on) (?:experience|exposure|work) (?:\w+ ){0,3}in (?:a |the )?"
+    r"|\busce\b|\b(?:clinical|hands-on) (?:experience|exposure|work) (?:\w+ ){0,6}in (?:a |the )?"
     r"(?:us|united states|american)\b|\bexperience in (?:a |an )?(?:us|american) (?:\w+ ){0,2}"
     r"(?:setting|hospital|department|clinic|health system|program)"
     r"|\bclinical experience in the (?:us|united states)\b|\bhands-on (?:us )?clinical"
@@ -143,12 +153,25 @@ USCE_NOT_REQUIRED = re.compile(
 USCE_REQUIRED = re.compile(
     r"\brequire|\bmust (?:have|complete|possess|include)\b|\bmandatory\b"
     r"|\bnecessary\b|\bneed to have\b|\bessential\b|\bprerequisite\b|^(?:.*\? : )?yes\b"
+    r"|\bat least (?:\w+ ){1,2}(?:weeks|months)\b"
 )
 USCE_PREFERRED = re.compile(
     r"\bprefer|\bstrongly (?:encouraged|recommended)|\brecommended\b|\bencourage"
     r"|\ban? (?:advantage|asset|plus)\b|\bdesirable\b|\bfavou?rabl|\bhelpful\b|\bvalued?\b"
 )
 OBSERVERSHIP = re.compile(r"\bobserverships?\b")
+# "five (5) years", "three (3) attempts": the number once.
+NUMBER_IN_PARENTHESES = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten) \(\d{1,2}\)"
+)
+PREFERRED_LABEL = re.compile(
+    r"(?:^|: )(?:preferred|recommended|desired)(?: qualifications| criteria)?\s*(?::|$)"
+)
+# A heading or label that is itself the verdict: "Required", "Preferred qualifications".
+DECISION_LABEL = re.compile(
+    r"(?:^|: )(?:required|preferred|recommended|desired|mandatory|optional|not required)"
+    r"(?: qualifications| criteria)?$"
+)
 OBSERVERSHIP_ANSWER = re.compile(
     r"^(?:a\s*[:.)-]\s*)?(?:(no\b|not (?:counted|accepted|considered)|do(?:es)? not count)|yes\b|counted"
     r"|accepted|count|considered)"
@@ -195,8 +218,17 @@ IMG_ACCEPTED_ES = re.compile(  # Spanish-language pages: "egresados ... del extr
     r".{0,40}\b(?:del extranjero|internacionales|extranjer\w*)"
 )
 # A condition set for IMG applicants admits them: "IMGs must hold an ECFMG certificate by...".
+# Graduates of US schools "or of an international medical school listed in the World
+# Directory", "or hold a valid ECFMG certificate": IMGs are among those admitted.
+IMG_INCLUDED = re.compile(
+    r"\bgraduates? of\b[^.]{0,100}\bor (?:of |from )?(?:an? )?(?:international|foreign) medical schools?"
+    r"|\bor hold (?:a )?(?:currently )?valid (?:certificate from (?:the )?)?ecfmg"
+)
+LABEL_ACCEPTS = re.compile(
+    r"^(?:a\s*[:.)-]\s*)?(?:yes\b|accepted|welcome|eligible|considered|may apply|can apply)"
+)
 IMG_CONDITION = re.compile(
-    r"\bmust (?:hold|have|be|obtain|possess)\b.{0,60}\becfmg|\becfmg\b.{0,80}\b(?:by|before|prior to"
+    r"\bmust (?:hold|have|be|obtain|possess)\b.{0,100}\b(?:ecfmg|educational commission)|\becfmg\b.{0,80}\b(?:by|before|prior to"
     r"|required|no later)\b"
 )
 NEGATIVE = re.compile(r"\bnot\b|\bno\b|\bnever\b|\bunable\b|\bcannot\b")
@@ -252,6 +284,13 @@ def _attempts(out: FindingList, text: str, span: Span, as_of: date | None) -> bo
     if match := ATTEMPTS_N.search(text):
         out.add(span, "elig.attempts_max", _first_number(match), 0.85, strictness)
         return True
+    match = FAILURES_EXCEEDING.search(text)
+    if match and (NOT_ELIGIBLE.search(text) or REFUSED.search(text)):
+        out.add(span, "elig.attempts_max", _first_number(match) + 1, 0.8, strictness)
+        return True
+    if match := ATTEMPTS_LABELLED.search(text):
+        out.add(span, "elig.attempts_max", _first_number(match), 0.8, strictness)
+        return True
     match = ATTEMPTS_EXCEEDING.search(text)
     if match and (NOT_ELIGIBLE.search(text) or REFUSED.search(text)):
         out.add(span, "elig.attempts_max", _first_number(match), 0.8, strictness)
@@ -296,16 +335,20 @@ def _graduation(out: FindingList, text: str, span: Span, as_of: date | None) -> 
 def _clinical_experience(out: FindingList, text: str, span: Span, as_of: date | None) -> bool:
     found = False
     label, _, sentence = text.rpartition(" : ")
-    # A clause about observerships is about what counts as USCE, not whether it is needed.
-    clauses = " ; ".join(c for c in CLAUSES.split(sentence) if not OBSERVERSHIP.search(c))
-    about_usce = USCE.search(clauses) or (
-        clauses and USCE.search(label) and not OBSERVERSHIP.search(label)
-    )
+    # A clause about observerships is about what counts as USCE, not whether it is needed; and
+    # of the clauses, those that name USCE decide ("USCE is required; electives are welcome but
+    # not necessary").
+    parts = [c for c in CLAUSES.split(sentence) if not OBSERVERSHIP.search(c)]
+    naming = [c for c in parts if USCE.search(c)]
+    clauses = " ; ".join(naming or parts)
+    about_usce = naming or (clauses and USCE.search(label) and not OBSERVERSHIP.search(label))
     if about_usce:
-        # Required or not is said by the sentence itself, or by the question it answers; a
-        # heading ("Program requirements") over a bare "US clinical experience" says nothing.
-        reading = f"{label} : {clauses}" if label.endswith("?") else clauses
-        if USCE_PREFERRED.search(clauses):
+        # Required or not is said by the sentence itself, by the question it answers, or by a
+        # heading that is itself the verdict ("Preferred"); a heading such as "Program
+        # requirements" over a bare "US clinical experience" says nothing.
+        verdict_label = label.endswith("?") or DECISION_LABEL.search(label)
+        reading = f"{label} : {clauses}" if verdict_label else clauses
+        if USCE_PREFERRED.search(reading if verdict_label else clauses):
             out.add(span, "elig.usce", "preferred", 0.8, "preferred")
             found = True
         elif USCE_NOT_REQUIRED.search(reading):
@@ -351,7 +394,11 @@ def _img_accepted(out: FindingList, text: str, span: Span, as_of: date | None) -
     if YES_ANSWER.search(text) and re.search(IMG_TERM, label):
         out.add(span, "elig.img_accepted", "yes", 0.8)
         return True
-    if IMG_ACCEPTED_ES.search(sentence):
+    if IMG_ACCEPTED_ES.search(sentence) or IMG_INCLUDED.search(sentence):
+        out.add(span, "elig.img_accepted", "yes", 0.75)
+        return True
+    if re.search(IMG_TERM, label.rsplit(" : ", 1)[-1]) and LABEL_ACCEPTS.match(sentence):
+        # "International medical graduates" / "Eligible to apply." (a dt, a table row)
         out.add(span, "elig.img_accepted", "yes", 0.75)
         return True
     for clause in CLAUSES.split(sentence):
@@ -410,10 +457,18 @@ def extract_eligibility(doc: Document, as_of: date | None = None) -> list[Findin
         if sentence.is_question:
             continue
         context = sentence.in_context
+        found = FindingList(doc, EXTRACTOR)
         for rule in RULES:
             if not RULE_TOPICS[rule].search(context):
                 continue  # cheap gate: the rule's topic is not mentioned at all
+            table_row = sentence.block.kind == "row" and len(sentence.block.cells) >= 3
+            if rule is _scores and not table_row and NOT_A_MINIMUM.search(context):
+                continue  # under "Preferred" or "Average scores", a number is no minimum
             for text, span in _readings(sentence):
-                if rule(out, text, span, as_of):
+                if rule(found, NUMBER_IN_PARENTHESES.sub(r"\1", text), span, as_of):
                     break
+        if PREFERRED_LABEL.search(f"{sentence.heading} : {sentence.label}"):
+            # Listed under "Preferred": every rule of the list is a preference.
+            found[:] = [replace(f, strictness="preferred") if f.strictness else f for f in found]
+        out.extend(found)
     return list(out)

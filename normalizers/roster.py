@@ -32,7 +32,8 @@ NAME_WORD = rf"(?:{LETTER}(?:{LETTER}|['’-](?={LETTER}))*\.?)"
 PARTICLES = r"(?:de|da|del|della|der|di|dos|du|el|al|bin|ibn|la|le|van|von|y|st\.?|e)"
 CREDENTIAL = (
     r"(?i:M\.?D\.?|D\.?O\.?|M\.?B\.?B\.?S\.?|MBB?Ch(?:B)?|MB ?BCh|MBChB|MPH|PhD|MSc?|MBA|MHA|BDS"
-    r"|M\.?B\.?|B\.?S\.?|FACP|MMed)"
+    r"|M\.?B\.?|B\.?S\.?|FACP|MMed|MDCM|BAO|MB ?BS|MB ?ChB|MB ?BCh ?BAO|BM ?BS|BMed|DNB|MCh|MRCP|MRCS"
+    r"|FRCS|Dr\.? ?med\.?(?: ?univ\.?)?)"
 )
 TITLE = re.compile(r"^(?:Dr\(a\)|Dra|Dr|Doctor)\.?\s+", re.I)
 PERSON_NAME = re.compile(
@@ -60,6 +61,7 @@ gastroenterology cardiology nephrology oncology neurology pulmonary critical hos
 elective electives rotation clinics week weeks day days month site sites north south east west
 state county city street avenue road suite floor building hall room lobby office station
 position positions advanced name names role title purpose counseling support practice
+prior training pathway time alma mater studiorum
 """.split()
 )
 
@@ -78,7 +80,23 @@ YEAR_WORDS = (
     (re.compile(r"\bfourth[- ]years?\b", re.I), "PGY-4"),
     (re.compile(r"\bfifth[- ]years?\b", re.I), "PGY-5"),
 )
-CHIEF = re.compile(r"\bchief residents?\b|\bchiefs\b|\bchief\b(?= *(?:$|[)\]|·,]))", re.I)
+CHIEF = re.compile(
+    r"\bchief residents?\b(?!\s*[–-]\s*elect)|\bchiefs\b|\bchief\b(?= *(?:$|[)\]|·,]))", re.I
+)
+# "★ = Chief Resident": a page's legend for a mark set beside names.
+CHIEF_LEGEND = re.compile(r"([★☆*†‡§])\s*(?:=|:|denotes|indicates|marks)\s*(?:a\s+)?chief", re.I)
+# "A fourth-year resident, Dr. Adebayo...", "Katherine is in her third year", "as an intern".
+PROSE_YEAR = re.compile(
+    r"\b(first|second|third|fourth|fifth)[- ]year (?:resident|surgery resident)\b"
+    r"|\bin (?:her|his|their) (first|second|third|fourth|fifth) year\b|\b(?:as|is) an (intern)\b",
+    re.I,
+)
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "intern": 1}
+# "Chief residents this year are Drs. Okonjo and Rivas": chiefs named by surname.
+CHIEF_SURNAMES = re.compile(
+    rf"(?i:chief residents?)\b[^.]{{0,30}}?\b(?:is|are|will be)\s+(?:Drs?\.?\s+)?"
+    rf"(?P<names>{NAME_WORD}(?:\s*(?:,|and|&)\s*(?:Dr\.?\s+)?{NAME_WORD})+)"
+)
 SKIP_GROUP = re.compile(
     r"\bfaculty\b|(?<!house )\bstaff\b|\bleadership\b|\bprogram director|\bcoordinator|\balumni\b"
     r"|\bgraduates\b|\bgraduated\b|\bgraduating class(?:es)?\b|\bformer residents\b"
@@ -88,6 +106,14 @@ SKIP_GROUP = re.compile(
 )
 # A page of everyone ("Our Team", "Our People"): residents are told apart by their role lines.
 PEOPLE_SECTION = re.compile(r"\b(?:our|the|meet the) (?:team|people)\b", re.I)
+# "House Staff Manual", "Resident Wellness": resident words in a title that is not a roster's.
+NOT_A_ROSTER_TITLE = re.compile(
+    r"\b(?:manual|handbook|polic(?:y|ies)|benefits|salary|wellness|well-being|faq|apply|application"
+    r"|visas?|eligib\w*|curriculum|orientation|schedule|rotations?|handbook|resources|support)\b",
+    re.I,
+)
+# "THIRD YEAR RESIDENTS", "Interns": a section, never one person's line.
+SECTION_LINE = re.compile(r"\b(?:residents|interns|residentes)\b", re.I)
 MIXED_SECTION = re.compile(
     r"\b(?:current )?residents\b.{0,12}(?:&|\band\b).{0,20}\b(?:graduates|alumni)\b", re.I
 )
@@ -173,7 +199,7 @@ NOT_A_RESIDENT = re.compile(
 # A medical school named in prose: capitalised words around "School of Medicine" and kin.
 CAP = r"(?:[A-Z][\w.'’&-]*|of|the|and|de|del|da|y|at|for|in)"
 PROSE_SCHOOL = re.compile(
-    rf"(?:[A-Z][\w.'’&-]*\s+(?:{CAP}\s+){{0,8}})?(?:School of (?:Osteopathic )?Medicine|College of "
+    rf"[A-Z][\w.'’&-]*\s+(?:{CAP}\s+){{0,8}}(?:School of (?:Osteopathic )?Medicine|College of "
     rf"(?:Osteopathic )?Medicine|Medical College|Medical University|Faculty of Medicine|Medical School"
     rf"|University of Medicine)(?:(?:\s+(?:at|of|in)\s+|,\s+|\s+)[A-Z][\w.'’&-]*(?:\s+{CAP}){{0,4}})?"
 )
@@ -238,6 +264,7 @@ class _State:
     header: tuple[str, ...] = ()
     last_cells: tuple[str, ...] = ()
     asked_school: bool = False  # the line before asked "Where did you go to medical school?"
+    awaiting: str | None = None  # a label line ("Hometown:") whose value is the next line
     table: str | None = None
 
     def close(self) -> None:
@@ -346,6 +373,7 @@ def _fields(text: str) -> _Fields:
         out.chief = True
         text = CHIEF.sub(" ", text)
     out.pgy, out.class_year = _year(text)
+    explicit_year = bool(PGY.search(text) or CLASS_OF.search(text))  # "PGY-2", not "interns"
     text = PGY.sub(" ", CLASS_OF.sub(" ", text))
     # Parentheses hold a school ("Renée Murphy, MD (SGU)") or a year ("Omar Niazi (PGY-3)").
     inner = [part for part in PARENTHESISED.findall(text) if part.strip()]
@@ -365,7 +393,8 @@ def _fields(text: str) -> _Fields:
         name = (
             person_name(part) or before_comma or (_subject_words(meet.group(1)) if meet else None)
         )
-        if name and out.name is None and (len(fields) == 1 or _fits_a_person(part, fields, inner)):
+        fits = len(fields) == 1 or explicit_year or _fits_a_person(part, fields, inner)
+        if name and out.name is None and fits:
             out.name = name
             if before_comma and not person_name(part):  # "Reid Jackson, MD, Emory University"
                 out.school = part.partition(",")[2]
@@ -374,13 +403,25 @@ def _fields(text: str) -> _Fields:
         if len(cleaned.split()) > MAX_SCHOOL_WORDS:
             continue  # prose, not a school field
         if out.school is None and not NON_SCHOOL_LABEL.search(part) and _school_like(cleaned):
-            out.school = part
+            out.school = _with_campus(part, fields[index + 1] if index + 1 < len(fields) else "")
         elif NO_SCHOOL.match(part) and out.name:
             out.school_given = True
     if out.school is None:
         out.school = next((p for p in inner if _school_like(p) and not _year(p)[0]), None)
     out.school_given = out.school_given or out.school is not None
     return out
+
+
+def _with_campus(school: str, following: str) -> str:
+    """'University of Arizona College of Medicine - Tucson': a campus cut off at the dash is put
+    back when only the whole name is a known school."""
+    if not following or len(following.split()) > 3 or not following[:1].isupper():
+        return school
+    joined = f"{school} - {following}"
+    known = ("exact", "word-order", "leading-part", "contains")
+    if classify_school(school).method not in known and classify_school(joined).method in known:
+        return joined
+    return school
 
 
 def _fits_a_person(name_part: str, fields: list[str], inner: list[str]) -> bool:
@@ -456,8 +497,6 @@ COLUMN_ROLES = (
 
 def _header_columns(cells: tuple[str, ...]) -> dict[str, int] | None:
     """Column roles of a table's header row, or None if the row is not a roster header."""
-    if any(person_name(cell) for cell in cells):
-        return None
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
         for role, pattern in COLUMN_ROLES:
@@ -465,7 +504,14 @@ def _header_columns(cells: tuple[str, ...]) -> dict[str, int] | None:
             if pattern.search(cell) and role not in columns and not excluded:
                 columns[role] = index
                 break
-    return columns if "name" in columns else None
+    if "name" not in columns:
+        return None
+    # A data row names a person and carries values (a year, a school); a header only names
+    # columns - though a header cell ("Prior Training") may look like a name.
+    looks_like_data = any(re.search(r"\d", c) or INSTITUTION.search(c) for c in cells)
+    if any(person_name(cell) for cell in cells) and (len(columns) < 2 or looks_like_data):
+        return None
+    return columns
 
 
 def _table_row(state: _State, block: Block) -> bool:
@@ -478,6 +524,9 @@ def _table_row(state: _State, block: Block) -> bool:
     if header:
         state.columns, state.header, state.last_cells = header, cells, ()
         return True
+    filled = [cell for cell in cells if cell.strip()]
+    if len(filled) == 1:
+        return False  # a one-cell row ("THIRD YEAR RESIDENTS") reads like a heading line
     if first_row and not any(person_name(cell) or _name_before_comma(cell) for cell in cells):
         state.columns = {}  # a header without a name column: a schedule, a price list
     if state.columns == {}:
@@ -506,6 +555,10 @@ def _table_row(state: _State, block: Block) -> bool:
     if class_year and state.as_of is not None and _graduated(class_year, state.as_of):
         return True
     chief = bool(CHIEF.search(notes) or CHIEF.search(cell.get("year", "")))
+    if not state.roster_page and not (
+        pgy or class_year or chief or _school_like(cell.get("school", ""))
+    ):
+        return True  # off a roster page, a name in a table (a policy's owner, a speaker) is no resident
     group = state.group
     state.close()
     state.residents.append(
@@ -552,6 +605,10 @@ def _prose(state: _State, block: Block, text: str) -> bool:
             state.pending.chief = True
             state.close()
             return True
+        year = PROSE_YEAR.search(sentence)
+        if year and state.pending is not None and state.pending.pgy is None:
+            ordinal = next(g for g in year.groups() if g).lower()
+            state.pending.pgy = f"PGY-{ORDINALS[ordinal]}"
         school = _prose_school(sentence)
         if school is None and state.pending is not None and state.asked_school:
             # The answer to "Where did you go to medical school?": "Jinnah Sindh Medical
@@ -620,6 +677,16 @@ def _self_contained(text: str, as_of: date | None) -> bool:
 
 
 def _line(state: _State, block: Block, text: str) -> None:
+    awaited, state.awaiting = state.awaiting, None
+    if text.rstrip().endswith(":") and len(text) < 40:
+        # A label waiting for its value on the next line ("Medical School:" / "Hometown:").
+        state.awaiting = text.rstrip(" :")
+        return
+    if awaited is not None and state.pending is not None:
+        if SCHOOL_LABEL.match(awaited.strip()) and state.pending.school is None:
+            state.pending.school, state.pending.school_given = text, True
+            state.pending.end = block.end
+        return  # the value of "Hometown:" is a place, never a person or a school
     asked, state.asked_school = state.asked_school, False
     if text.rstrip().endswith("?"):
         state.asked_school = bool(re.search(r"(?i)medical school|med school|medical degree", text))
@@ -661,10 +728,10 @@ def extract_residents(doc: Document, as_of: date | None = None) -> list[Resident
     classes have graduated."""
     # A roster page by its title or main heading; a roster section of a longer page is opened by
     # its own heading (and closed by the next one).
-    roster_page = bool(ROSTER_WORDS.search(doc.title)) or any(
-        b.kind == "heading" and b.level == 1 and ROSTER_WORDS.search(doc.block_text(b))
-        for b in doc.blocks
-    )
+    titles = [doc.title] + [
+        doc.block_text(b) for b in doc.blocks if b.kind == "heading" and b.level == 1
+    ]
+    roster_page = any(ROSTER_WORDS.search(t) and not NOT_A_ROSTER_TITLE.search(t) for t in titles)
     state = _State(doc, as_of, roster_page, _Group(active=roster_page))
     previous_end = -1
     for block in doc.blocks:
@@ -677,10 +744,14 @@ def extract_residents(doc: Document, as_of: date | None = None) -> list[Resident
         fields = _fields(text) if is_heading or len(text) < 60 else None
         # "PGY-2" or "Chief Resident" inside a person's card: that person's, not a new section.
         pending = state.pending
-        in_card = pending is not None and (
-            _parent(block) == pending.parent
-            # the line right after a name whose card is still being read ("Chief Resident · PGY-3")
-            or (pending.end == previous_end and pending.school is None)
+        in_card = (
+            pending is not None
+            and not SECTION_LINE.search(text)
+            and (
+                _parent(block) == pending.parent
+                # the line right after a name whose card is still being read ("Chief Resident · PGY-3")
+                or (pending.end == previous_end and pending.school is None)
+            )
         )
         if (
             fields
@@ -721,7 +792,25 @@ def extract_residents(doc: Document, as_of: date | None = None) -> list[Resident
         _line(state, block, text)
         previous_end = block.end
     state.close()
-    return merge_residents(state.residents)
+    return _marked_chiefs(doc, merge_residents(state.residents))
+
+
+def _marked_chiefs(doc: Document, residents: list[ResidentRecord]) -> list[ResidentRecord]:
+    """Chiefs marked by a legend's symbol ("★ = Chief Resident") or named by surname in prose."""
+    legend = CHIEF_LEGEND.search(doc.text)
+    surnames = {
+        name.strip().removeprefix("Dr.").strip().casefold()
+        for match in CHIEF_SURNAMES.finditer(doc.text)
+        for name in re.split(r"\s*(?:,|\band\b|&)\s*", match.group("names"))
+    }
+    if not legend and not surnames:
+        return residents
+    out = []
+    for resident in residents:
+        marked = legend is not None and legend.group(1) in resident.evidence.quote.split("\n")[0]
+        named = resident.name.split()[-1].casefold() in surnames
+        out.append(replace(resident, chief=True) if marked or named else resident)
+    return out
 
 
 def merge_residents(residents: list[ResidentRecord]) -> list[ResidentRecord]:

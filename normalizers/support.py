@@ -35,15 +35,18 @@ NEGATION_AFTER = re.compile(
 NOT_FOR_RESIDENTS = re.compile(
     r"\b(?:medical |nursing |undergraduate |high[- ]school )?students?\b|\bnurs(?:e|es|ing)\b"
     r"|\bnew employees?\b|\bemployee orientation\b|\bstaff orientation\b|\bjob (?:posting|opening)"
-    r"|\bwe are hiring\b|\bposition (?:summary|description)\b|\bestudiantes\b"
+    r"|\bwe are hiring\b|\bposition (?:summary|description)\b|\bestudiantes\b|\bjobs?\b"
+    r"|\bjob id\b|\bcareers? at\b"
 )
+STUDENT_SUBJECT = re.compile(r"^\W*(?:every|each|all|our) (?:[\w-]+ ){0,2}students?\b")
 RESIDENTS = re.compile(
     r"\bresiden(?:ts?|cy|tes)\b|\binterns?\b|\bhouse ?staff\b|\btrainees?\b|\bimgs?\b"
 )
 # Advice and reporting about a topic rather than an offering ("a therapist is a sign of strength",
 # "results of our wellness survey").
 NOT_AN_OFFERING = re.compile(
-    r"\bsign of strength\b|\bsurvey\b|\bstudy (?:found|shows)\b|\bresearch shows\b|\btips?\b"
+    r"\bsign of strength\b|\bsurvey\b|\basked for\b|\brequested\b|\bwish list\b|\bsuggestions?\b"
+    r"|\bstudy (?:found|shows)\b|\bresearch shows\b|\btips?\b"
     r"|\bdiscriminat|\bequal opportunity\b|\bprohibit"
 )
 
@@ -60,7 +63,8 @@ MENTORSHIP = re.compile(
     r"|\b(?:faculty|designated|personal|dedicated) mentors?\b|\bse le asigna un mentor"
 )
 ORIENTATION = re.compile(
-    r"(?<!sexual )\b(?:orientation|onboarding|orientación|boot ?camp)\b|\bintern (?:bootcamp|week)\b"
+    r"(?<!sexual )\b(?:orientation|onboarding(?! (?:portal|paperwork|documents?|forms?|checklists?"
+    r"|tasks?|system))|orientación|boot ?camp)\b|\bintern (?:bootcamp|week)\b"
     r"|\b(?:transition|bridge) (?:course|program|week|module)s?\b(?=.{0,40}\b(?:incoming|new)\b)"
 )
 # An orientation that happens: it runs, lasts, is attended, or belongs to interns/residents.
@@ -108,7 +112,8 @@ WEEK_WORDS = {
     "week": 1,
 }
 MENTAL_HEALTH = re.compile(
-    r"\bmental health\b|\bcounsel(?:l)?ing\b|\bcounsel(?:l)?ors?\b|\btherap(?:y|ists?)\b"
+    r"\bmental health\b(?! (?:centers?|clinics?|facilit|rotations?|patients|disorders?|care for))"
+    r"|\bcounsel(?:l)?ing\b|\bcounsel(?:l)?ors?\b|\btherap(?:y|ists?)\b"
     r"|\bpsycholog(?:ist|ical) (?:services|support|care)|\bemployee assistance\b|\beap\b"
     r"|\bbehavioral health (?:services|support)\b|\bsalud mental\b|\bconsejería\b|\bcrisis line\b"
     r"|\bpsychologists?\b|\bpsychiatrists?\b"
@@ -122,17 +127,18 @@ PEER_SUPPORT = re.compile(
     r"\bpeer[- ]support|\bpeer[- ]to[- ]peer\b|\bsupport (?:groups?|circles?|network)\b"
     r"|\bbuddy (?:program|system)\b|\bbig sib|\bpeer mentor|\bresident (?:families|circle|network)"
     r"|\b(?:matched|paired|partnered) with an? (?:[\w-]+ ){0,2}buddy\b|\bbuddies\b"
-    r"|\bimg (?:resident )?(?:network|circle|group)"
+    r"|\bimg (?:resident )?(?:network|circle|group)|\bresidents'? (?:circle|group|network)\b"
 )
 # Wellness time, not teaching time: "protected didactic time" is for conferences.
 PROTECTED_TIME = re.compile(
-    r"\b(?:wellness|well-being|wellbeing|personal|self-care|mental health|recharge)\s+(?:half[- ]days?|"
+    r"\b(?:wellness|well-being|wellbeing|personal|self-care|mental health|recharge|retreat)\s+(?:half[- ]days?|"
     r"days?|afternoons?|time)\b"
     r"|\bprotected (?:\w+ )?(?:time|half[- ]days?|days?|afternoons?) (?:for|to) (?:\w+ )?(?:wellness|"
     r"well-being|rest|self-care|personal|appointments|recharg)"
 )
 TEACHING_TIME = re.compile(
-    r"\b(?:didactic|research|academic|educational|teaching|conference|study|learning)\b"
+    r"\b(?:didactic|research|academic|educational|teaching|conference|study|learning|scholarly)"
+    r" (?:half[- ]days?|days?|time|afternoons?|blocks?|sessions?)\b|\bfor didactics\b"
 )
 WELLNESS_COMMITTEE = re.compile(
     r"\b(?:wellness|well-being|wellbeing) (?:committee|council|champions?|task force|team)\b"
@@ -144,6 +150,7 @@ LANGUAGE = re.compile(
     r"|\bcommunication (?:skills )?(?:coach(?:es|ing)?|support)\b|\bcommunication coach"
     r"|\blanguage (?:support|coaching|classes|tutor\w*|lessons|training|instruction)"
     r"|\bpresentation coaching\b|\bspeaking (?:club|practice)|\bpronunciation\b"
+    r"|\binglés médico\b|\b(?:talleres|clases|cursos) de inglés\b"
 )
 NOT_LANGUAGE = re.compile(r"\bmedical spanish\b|\bspanish for\b|\binterpret(?:er|ing|ation)\b")
 DEI = re.compile(
@@ -164,9 +171,11 @@ SUPPORT_NOUN = (
 IMG_SUPPORT = re.compile(
     rf"\b{SUPPORT_NOUN}\b(?: \w+){{0,4}} (?:for|to help|dedicated to|designed for|tailored (?:to|for)"
     rf"|created for|built for) (?:our |all |incoming |new )*(?:{IMG.pattern})"
-    rf"|\bimg[- ](?:specific|focused|dedicated)\b|(?:{IMG.pattern})(?: \w+){{0,2}} {SUPPORT_NOUN}\b"
+    rf"|\bimg[- ](?:specific|focused|dedicated)\b|(?:{IMG.pattern})(?: \w+){{0,4}} {SUPPORT_NOUN}\b"
     rf"|\b(?:immigration|international (?:trainee|physician|scholar|resident|medical graduate)s?)"
-    rf" (?:coordinator|office|services|team|specialist|advisor|liaison)s?\b"
+    rf" (?:coordinator|office|services|team|specialist|advisor|liaison)s?\b(?! for (?:employees|staff"
+    rf"|faculty))|\b(?:estudiaron|graduados)\b[^.]{{0,60}}\bextranjero\b[^.]{{0,40}}\b(?:ofrecemos"
+    rf"|talleres|programa|apoyo)"
     rf"|\bassigned to (?:each|every) img\b"
 )
 NO_IMG_SUPPORT = re.compile(
@@ -183,6 +192,9 @@ TOPICS = re.compile(
     r"|esl|pronunciation|speaking|divers|inclusi|equity|dei\b|edi\b|pipeline|underrepresented"
     r"|img|international|immigration|abroad|outside|extranjero|bienestar|salud|consejer|mentor"
     r"|crisis|belonging|coach|liaison|coordinator|advis"
+)
+ORIENTATION_WEEKS_ANSWER = re.compile(
+    r"^(?:a\s*[:.)-]\s*)?(?:about |around )?(\d|one|two|three|four|five|six) (?:full )?weeks?\b"
 )
 ANSWER = re.compile(r"^(?:a\s*[:.)-]\s*)?(?:\w+, )?(yes|no)\b")
 
@@ -255,22 +267,41 @@ def _reconciled(found: list[Finding]) -> list[Finding]:
 
 
 def _answer(out: FindingList, sentence: Sentence) -> bool:
-    """An FAQ "No." / "Yes, ..." to a question that names an offering."""
+    """An FAQ "No." / "Yes, ..." / "4 weeks" to a question that names an offering."""
+    label, span = sentence.label, sentence.labelled_span
+    if not label.endswith("?"):
+        return False
+    if ORIENTATION.search(label) and re.search(r"\bhow long\b", label):
+        weeks = ORIENTATION_WEEKS_ANSWER.match(sentence.norm)
+        if weeks:
+            token = weeks.group(1)
+            out.add(
+                span,
+                "orientation.weeks",
+                int(token) if token.isdigit() else WEEK_WORDS[token],
+                0.75,
+            )
+            return True
     answer = ANSWER.match(sentence.norm)
-    if not answer or not sentence.label.endswith("?"):
+    if not answer:
         return False
     offered = answer.group(1) == "yes"
-    span = sentence.labelled_span
-    for indicator, pattern in (
-        ("mentorship.formal", MENTORSHIP),
-        ("orientation.present", ORIENTATION),
-        ("wellness.mental_health", MENTAL_HEALTH),
-        ("wellness.peer_support", PEER_SUPPORT),
-        ("wellness.committee", WELLNESS_COMMITTEE),
-        ("language.support", LANGUAGE),
+    for indicator, pattern, img_twin in (
+        ("mentorship.formal", MENTORSHIP, "mentorship.img_specific"),
+        ("orientation.present", ORIENTATION, "orientation.img_specific"),
+        ("wellness.mental_health", MENTAL_HEALTH, None),
+        ("wellness.peer_support", PEER_SUPPORT, None),
+        ("wellness.committee", WELLNESS_COMMITTEE, None),
+        ("wellness.protected_time", PROTECTED_TIME, None),
+        ("language.support", LANGUAGE, None),
+        ("dei.initiatives", DEI, None),
     ):
-        if pattern.search(sentence.label):
-            out.add(span, indicator, offered, 0.75)
+        if pattern.search(label):
+            # "Is there a mentorship program for IMGs?" "No." says nothing of mentorship for all.
+            for_imgs = img_twin and IMG.search(label)
+            out.add(span, img_twin if for_imgs else indicator, offered, 0.75)
+            if for_imgs and offered:
+                out.add(span, "support.img_specific", True, 0.7)
             return True
     return False
 
@@ -303,7 +334,10 @@ def _clause(
             _offering(out, span, clause, "language.support", LANGUAGE, 0.8)
     _offering(out, span, clause, "dei.initiatives", DEI, 0.85)
     img_support = IMG_SUPPORT.search(clause)
-    if img_support and not _negated(clause, img_support):
+    for_staff = re.search(r"\bemployees\b|\bstaff members\b", clause) and not RESIDENTS.search(
+        clause
+    )
+    if img_support and not _negated(clause, img_support) and not for_staff:
         out.add(span, "support.img_specific", True, 0.75)
     elif NO_IMG_SUPPORT.search(clause):
         out.add(span, "support.img_specific", False, 0.75)
@@ -321,14 +355,17 @@ def extract_support(doc: Document) -> list[Finding]:
     ).lower()
     for sentence in sentences(doc):
         norm = sentence.norm
-        if sentence.is_question or len(norm) < 8 or _answer(out, sentence):
+        if sentence.is_question or _answer(out, sentence) or len(norm) < 8:
             continue
         # Who is it for, and is it an offering at all? The heading and label say as much.
-        if not TOPICS.search(sentence.in_context) or NOT_AN_OFFERING.search(norm):
+        if not TOPICS.search(sentence.in_context):
             continue
-        for_others = NOT_FOR_RESIDENTS.search(
-            f"{page_topic} {sentence.in_context}"
-        ) and not RESIDENTS.search(norm)
+        if NOT_AN_OFFERING.search(norm) and not DENIED_LATER.search(norm):
+            continue
+        for_others = (
+            NOT_FOR_RESIDENTS.search(f"{page_topic} {sentence.in_context}")
+            and not RESIDENTS.search(norm)
+        ) or STUDENT_SUBJECT.match(norm)
         in_list = sentence.block.kind in ("row", "item")
         context = sentence.in_context if in_list else norm
         found = FindingList(doc, EXTRACTOR)

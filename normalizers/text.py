@@ -285,7 +285,10 @@ WRAPPED_MIN_LENGTH = 30
 SENTENCE_END_CHARS = (".", "!", "?", ":", ";")
 LOWER_WORD_END = re.compile(r"(?:\b[a-z][a-z'-]*|,)$")
 # No title ends on "the", "of", "and": such a line was cut mid-sentence.
-FUNCTION_WORD_END = re.compile(r"\b(?:the|of|and|or|a|an|to|for|from|with|in|on|by|at)$", re.I)
+FUNCTION_WORD_END = re.compile(
+    r"\b(?:the|of|and|or|a|an|to|for|from|with|in|on|by|at|not|no|do|does|is|are|will|can|we)$",
+    re.I,
+)
 
 
 def _continues(previous: str, line: str) -> bool:
@@ -296,46 +299,63 @@ def _continues(previous: str, line: str) -> bool:
     return line[0].islower() or bool(LOWER_WORD_END.search(previous))
 
 
+# Columns of a fixed-width plain-text table are set apart by runs of spaces; a deeply indented
+# line under such a row continues its last cell ("University of Port Harcourt, College of" /
+# "                 Health Sciences (Nigeria)").
+COLUMN_GAP = re.compile(r"\s{3,}")
+CONTINUATION_INDENT = 10
+
+
 def lines_to_document(lines: Iterable[tuple[str, str]], url: str = "") -> Document:
     """Plain lines (with a locator each) -> a Document.
 
     Wrapped lines are joined into one block (its locator is its first line's); short title-like
-    lines are headings; '- ' lines are items; 'a | b' lines are table rows.
+    lines are headings; '- ' lines are items; 'a | b' lines and fixed-width columns are table rows.
     """
     out = _TextBuilder()
-    open_kind: str | None = None  # the kind of the paragraph being joined, if any
+    open_kind: str | None = None  # the kind of the paragraph or row being built, if any
     open_lines: list[str] = []
+    open_cells: list[str] = []
     open_locator = ""
 
     def close() -> None:
-        nonlocal open_kind, open_lines
-        if open_kind:
+        nonlocal open_kind, open_lines, open_cells
+        if open_kind == "row":
+            out.add_line(
+                CELL_SEPARATOR.join(open_cells), "row", open_locator, cells=tuple(open_cells)
+            )
+        elif open_kind:
             out.add_line(" ".join(open_lines), open_kind, open_locator)
-        open_kind, open_lines = None, []
+        open_kind, open_lines, open_cells = None, [], []
 
     for line, locator in lines:
         stripped = line.strip()
         if not stripped:
             close()  # a blank line ends a paragraph
             continue
-        if open_kind and _continues(open_lines[-1], stripped):
+        indent = len(line) - len(line.lstrip())
+        columns = COLUMN_GAP.split(stripped)
+        if open_kind == "row" and indent >= CONTINUATION_INDENT and len(columns) == 1:
+            open_cells[-1] = f"{open_cells[-1]} {stripped}"
+            continue
+        if open_kind in ("text", "item") and _continues(open_lines[-1], stripped):
             open_lines.append(stripped)
             continue
         close()
+        if len(columns) >= 2 or CELL_SEPARATOR in stripped:
+            cells = columns if len(columns) >= 2 else [c.strip() for c in stripped.split("|")]
+            open_kind, open_cells, open_locator = "row", cells, locator
         # Markdown-style '#' headings, or short lines that do not end like a sentence.
-        if stripped.startswith("#"):
+        elif stripped.startswith("#"):
             out.add_line(stripped.lstrip("#"), "heading", locator, 2)
         elif (
             len(stripped) <= 60
             and not stripped.endswith((".", ":", ",", ";", "?"))
             and stripped[0].isupper()
-            and not any(c in stripped for c in ",|–—")
+            and not any(c in stripped for c in ",;|–—")
             and not FUNCTION_WORD_END.search(stripped)
         ):
             out.add_line(stripped, "heading", locator, 3)
-        elif CELL_SEPARATOR in stripped:
-            cells = tuple(c.strip() for c in stripped.split("|"))
-            out.add_line(stripped, "row", locator, cells=cells)
         else:
             item = stripped.startswith(("- ", "* ", "• "))
             open_kind, open_locator = ("item" if item else "text"), locator

@@ -45,13 +45,23 @@ CITIZENS_ONLY = re.compile(
     r"permanent resident"
     r"|\blimited to (?:us |united states )?citizens"
     r"|\bgreen card holders only\b|\bciudadanos\b.{0,40}\bresidentes permanentes\b"
+    r"|\b(?:open|available|limited) only to (?:us |united states )?citizens\b"
     r"|\b(?:us |united states )?citizenship (?:or|and) (?:lawful )?permanent residen\w* (?:is|are) "
     r"(?:required|mandatory|a requirement)"
 )
 # Citizens, permanent residents *or* an EAD: not citizens-only, but no visa is sponsored.
 WORK_AUTHORIZATION_ONLY = re.compile(
-    r"\b(?:citizens?|citizenship),? (?:lawful )?permanent residen\w*,? (?:or|and) (?:\w+ ){0,4}"
-    r"(?:ead|employment authorization)"
+    r"\b(?:citizens?|citizenship)\b[^.;]{0,40}\bpermanent residen\w*\b[^.;]{0,40}\b(?:ead|employment "
+    r"authorization)"
+)
+# "Preliminary positions: J-1 only": a part of the program, not all of it.
+RESTRICTED_SUBJECT = re.compile(
+    r"^\W*(?:our |the )?(?:preliminary|categorical|transitional|research|primary care|[\w-]+ track)"
+    r"\b[^.;:]{0,30}(?::|positions?\b|tracks?\b)"
+)
+# "J-1, through ECFMG. That's it: we cannot sponsor any other visa category."
+NO_OTHER_VISA = re.compile(
+    r"\b(?:no|not|don't|do not|cannot|can't)\b[^.;]{0,60}\bany other (?:visa|immigration)"
 )
 # "J-1 only" is exclusive; "H-1B only for applicants who..." is a condition.
 ONLY_IF = r" (?:for|if|when|to|after|in|with|once|where|provided)\b"
@@ -92,7 +102,7 @@ NEGATION = re.compile(
 )
 # A cap on numbers: "at most two H-1B positions a year", "limited to one resident per class".
 QUOTA = (
-    r"\bat most (?:[\w-]+ ){0,3}(?:positions?|residents?|trainees?|slots?|petitions?)\b"
+    r"\bno more than (?:one|two|three|\d+) (?:per|a|each|every)\b|\bat most (?:[\w-]+ ){0,3}(?:positions?|residents?|trainees?|slots?|petitions?)\b"
     r"|\b(?:limited|capped) (?:to|at) (?:one|two|three|four|five|\d+) (?:[\w-]+ ){0,2}"
     r"(?:positions?|residents?|trainees?|slots?|per (?:year|class))"
     r"|\bup to (?:one|two|three|four|\d) (?:h-1b )?(?:positions|residents|slots|trainees)\b"
@@ -110,7 +120,11 @@ CONDITIONAL = re.compile(
     r"|\bwho (?:have|has) (?:already )?passed\b|\bafter passing\b|\bby the time\b|\bwho pass"
     r"|\bfor (?:h-1b )?consideration\b|\beither\b|\bapproval\b|\bat most \w+ (?:a|per) year"
     r"|\b(?:the following|these|two|three|certain|some) (?:situations|circumstances|conditions|cases)\b"
-    r"|\bfollowing (?:are|is) met\b|" + QUOTA
+    r"|\bfollowing (?:are|is) met\b|\bsmall number\b|\bapproved by\b|\bdecided by (?:each|the) program"
+    r"|\bvar(?:ies|y) by program|\bdepends? on the program|\bprogram by program\b"
+    r"|\bonly (?:in|at|within) (?:the following|certain|some|select|these)\b"
+    r"|\bin (?:the following|certain|some|select) programs\b|\b(?:positions?|tracks?)\s+only\b"
+    r"|" + QUOTA
 )
 # Conditions outside the named ones: some tracks, a limited number, an approval.
 OTHER_CONDITION = re.compile(
@@ -119,10 +133,12 @@ OTHER_CONDITION = re.compile(
     r"approval)|\bdio\b|\bgmec\b|" + QUOTA
 )
 POSITIVE = re.compile(
-    r"\bsponsor|\baccept|\bsupport|\boffer|\beligible\b|\bavailable\b|\bprovide|\bconsider"
-    r"|\bwelcome|\bprocess|\bwe (?:do )?(?:take|use)\b|\bj-1 (?:and|or|&) h-1b\b|\bh-1b (?:and|or|&) j-1\b"
+    r"\bsponsor(?!ship)|\baccept|\bsupport|\boffer|\beligible\b|\bavailable\b|\bprovide|\bconsider"
+    r"|\bwelcome|\bwe (?:will )?process\b|\bwe (?:do )?(?:take|use)\b|\bj-1 (?:and|or|&) h-1b\b|\bh-1b (?:and|or|&) j-1\b"
     r"|\btrains? (?:\w+ ){0,3}on (?:a |the )?(?:ecfmg[- ]sponsored )?j-1\b|\bpatrocin|\baceptamos\b"
     r"|\bacepta\b|\bofrecemos\b|\bwe (?:will )?file\b|\bwill file\b|\bfiles? (?:an? )?h-1b"
+    r"|\bfiled by\b|\bparticipates? in (?:the )?ecfmg|\b(?:may|can) (?:rank|apply)\b|\bapply with\b"
+    r"|\b(?:with|through|under) (?:ecfmg )?j-1 sponsorship"
 )
 J1_CONDITIONAL = re.compile(
     r"\b(?:positions?|tracks?|programs?)\s+only\b|\bonly (?:for|in) (?:our |the )?(?:categorical|"
@@ -139,6 +155,8 @@ H1B_CONDITIONS = (
             r"\balready (?:hold|have|on|possess|in)|\bcurrently (?:hold|on|have|in) (?:an? )?h-1b"
             r"|\bexisting h-1b|\btransfer|\bcap[- ]exempt (?:h-1b )?transfer|\bport\b|\bno new h-1b"
             r"|\bnot (?:initiate|file|start|submit|sponsor)s? (?:any )?new h-1b"
+            r"|\b(?:presently|currently) (?:working|training|employed)\b[^.;]{0,30}\bh-1b"
+            r"|\bchange[- ]of[- ]employer"
         ),
     ),
     (
@@ -153,11 +171,21 @@ H1B_CONDITIONS = (
     ),
 )
 # A statement about another program, or about the past, is not this program's policy.
-OTHER_PROGRAM = re.compile(r"\bfellowships?\b|\bfellows\b")
+OTHER_PROGRAM = re.compile(
+    r"\bfellowships?\b|\bfellows\b|\bsister program\b|\baffiliated program\b|\banother program\b"
+)
+# "The other six programs do not sponsor H-1B": a no for some programs makes it conditional.
+RESTRICTED_NEGATION = re.compile(
+    r"\b(?:the )?(?:other|remaining) (?:\w+ )?programs\b|\bsome programs\b|\bthose programs\b"
+    r"|\bprograms (?:marked|listed|shown)\b|\bprograms that\b"
+)
 OUR_PROGRAM = re.compile(r"\bresiden(?:cy|ts?)\b|\bour program\b|\ball (?:of our )?programs\b")
 # Explanations of how visas work in general ("hospitals are usually cap-exempt").
 GENERAL_TEXT = re.compile(
     r"\busually\b|\btypically\b|\bgenerally\b|\bin general\b|\bmost (?:programs|hospitals)\b"
+    r"|^\W*(?:ecfmg|uscis|the (?:state department|federal government|aamc)|news reports|consulates)\b"
+    r"\s+(?:reports?|says?|recommends?|processed|announced|notes?)"
+    r"|\bthis (?:position|job|role)\b|\bthe successful candidate\b|\bjob (?:posting|description)\b"
 )
 HISTORY = re.compile(
     r"\b(?:through|until|up to|before) (?:the )?(?:(?:19|20)\d\d|last year)\b|\bpreviously\b"
@@ -170,6 +198,7 @@ BARE_ANSWER = re.compile(
     r"|available|not available|supported|not supported|sí|si)\W*$"
 )
 NO_WORDS = frozenset({"no", "✗", "✘", "×", "x"})
+ECFMG_FILLER = re.compile(r"\b(?:through|via|by|with) (?:the )?ecfmg\b|\(ecfmg\)|\becfmg\b")
 TYPE_NAMES = re.compile(r"\bj-1\b|\bh-1b\b|\bvisas?\b|[*()\[\],/&]|\band\b|\bor\b|\btypes?\b")
 # "Program | J-1 | H-1B": a table with a column per visa.
 VISA_COLUMN = {"j-1": "visa.j1", "h-1b": "visa.h1b"}
@@ -227,6 +256,12 @@ class _Collector:
     ) -> None:
         plain = WAIVED.sub(" ", CITIZENSHIP_CLAUSE.sub(" ", norm))
         negated = bool(NEGATION.search(plain)) if negated is None else negated
+        if negated and RESTRICTED_NEGATION.search(plain):
+            for indicator in sorted(types):
+                self.add(indicator, "conditional", confidence - 0.1, span)
+                if indicator == "visa.h1b":
+                    self.add("visa.h1b_conditions", ["other"], confidence - 0.1, span)
+            return
         for indicator in sorted(types):
             if negated or answered == "no":
                 self.add(indicator, "no", confidence, span)
@@ -285,16 +320,19 @@ def _whole_sentence_rules(out: _Collector, sentence: Sentence, norm: str) -> boo
     """Citizens-only, work-authorization-only, "J-1 only", "H-1B only", no new petitions."""
     if re.search(r"\bnot (?:only|limited)\b", norm):
         return False
+    if not _about_this_program(norm):
+        return True  # "our sister fellowship takes J-1 only": nothing about this program
+    if WORK_AUTHORIZATION_ONLY.search(norm) and not _types(norm):
+        out.verdict({"visa.j1", "visa.h1b"}, norm, sentence, 0.8, negated=True)
+        return True
     if CITIZENS_ONLY.search(norm) and not CITIZENSHIP_CLAUSE.search(norm):
         out.add("visa.citizens_only", True, 0.9, sentence)
         out.verdict({"visa.j1", "visa.h1b"}, norm, sentence, 0.85, negated=True)
         return True
-    if WORK_AUTHORIZATION_ONLY.search(norm) and not _types(norm):
-        out.verdict({"visa.j1", "visa.h1b"}, norm, sentence, 0.8, negated=True)
-        return True
     if J1_ONLY.search(norm):
         out.add("visa.j1", "yes", 0.93, sentence)
-        out.add("visa.h1b", "no", 0.9, sentence)
+        if not RESTRICTED_SUBJECT.search(norm):  # "Preliminary positions: J-1 only" is not all
+            out.add("visa.h1b", "no", 0.9, sentence)
         return True
     if H1B_ONLY.search(norm):
         out.add("visa.h1b", "yes", 0.9, sentence)
@@ -314,7 +352,9 @@ def _statement(out: _Collector, sentence: Sentence) -> None:
     adjacent = sentence.label_start is not None
     label_types = (_types(sentence.label) or _types(sentence.heading)) if adjacent else set()
     if sentence.block.kind == "row":
-        label_types = set()  # a row names its own visa in its first cell
+        # A row names its visa in its first cell; a later sentence of the row answers to it.
+        cells = sentence.block.cells
+        label_types = set() if _types(norm) else _types(cells[0].lower()) if cells else set()
     for clause in CLAUSE_SPLIT.split(norm):
         if GREEN_CARD.search(clause) or not _about_this_program(clause):
             continue
@@ -326,7 +366,7 @@ def _statement(out: _Collector, sentence: Sentence) -> None:
         elif (
             types
             and len(clause.split()) <= 6
-            and not re.search(r"[a-z]{4,}", TYPE_NAMES.sub(" ", clause))
+            and not re.search(r"[a-z]{4,}", TYPE_NAMES.sub(" ", ECFMG_FILLER.sub(" ", clause)))
         ):
             answered = "yes"  # "Visas: J-1, H-1B*" - a list of the visas offered
         if not types and label_types:
@@ -378,12 +418,14 @@ def extract_visa(doc: Document) -> list[Finding]:
     out = _Collector(doc)
     items = sentences(doc)
     consumed = _visa_tables(out, items)
+    previous_types: set[str] = set()
     for index, sentence in enumerate(items):
         if index in consumed or sentence.is_question:
             continue
         if sentence.block.kind == "heading" and len(sentence.norm.split()) <= 6:
             continue  # a title ("H-1B Sponsorship") announces a topic, it states nothing
-        if not TOPICS.search(sentence.in_context):
+        row_subject = sentence.block.cells[0] if sentence.block.kind == "row" else ""
+        if not TOPICS.search(f"{sentence.in_context} {row_subject.lower()}"):
             continue  # no visa, citizenship or sponsorship word anywhere near
         leads_a_list = sentence.text.endswith(":") and "visa.h1b" in _types(sentence.norm)
         if (
@@ -393,4 +435,10 @@ def extract_visa(doc: Document) -> list[Finding]:
         ):
             continue
         _statement(out, sentence)
+        if NO_OTHER_VISA.search(sentence.norm) and "visa.j1" in previous_types | _types(
+            sentence.norm
+        ):
+            out.add("visa.j1", "yes", 0.85, sentence)
+            out.add("visa.h1b", "no", 0.85, sentence)
+        previous_types = _types(sentence.norm)
     return out.findings
