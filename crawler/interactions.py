@@ -189,20 +189,6 @@ def parse_actions(value: Any) -> list[dict[str, Any]] | None:
     return actions
 
 
-def format_actions(actions: list[dict[str, Any]] | None) -> str:
-    """The text form of parsed actions (as a program list would write them)."""
-    out = []
-    for a in actions or ():
-        if "selector" in a:
-            panel = f" => {a['panel']}" if a.get("panel") else ""
-            out.append(f"{a['action']} {a['selector']}{panel}")
-        elif "ms" in a:
-            out.append(f"wait {a['ms']}")
-        else:
-            out.append(a["action"])
-    return "; ".join(out)
-
-
 def static_selectors(actions: list[dict[str, Any]] | None) -> tuple[str, ...]:
     """XPaths of the elements a program's actions click: their presence calls for a browser."""
     return tuple(
