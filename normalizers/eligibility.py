@@ -51,6 +51,7 @@ MINIMUM_WORDS = re.compile(
     r"\bminimums?\b|\bat least\b|\bno (?:less|lower) than\b|>=|≥|\bor (?:higher|above|greater|better)"
     r"|\bcut-?offs?\b|\bthreshold\b|\bmust (?:have |score|achieve)|\brequired?\b|\bfloor\b"
     r"|\bbelow\b.{0,40}\b(?:not|ineligible)\b|\blower than\b.{0,40}\bnot\b|\bscreen(?:ed|ing)?\b"
+    r"|\b(?:not|never)\b.{0,40}\bbelow\b|\bis the lowest score\b|\blowest (?:acceptable|passing) score"
 )
 NOT_A_MINIMUM = re.compile(
     r"\baverage\b|\bmean\b|\bmedian\b|\bprefer|\bcompetitive\b|\btypical|\brecommend|\bideal"
@@ -77,7 +78,7 @@ ATTEMPTS_CONTEXT = re.compile(
 )
 ATTEMPTS_N = re.compile(
     rf"\b(?:no more than|not more than|maximum of|max(?:imum)?(?: of)?|at most|up to|a limit of"
-    rf"|limited to|a total of)\s*{NUM}\s*(?:attempts?|tries|times|sittings?"
+    rf"|limited to|a total of)\s*{NUM}\s*(?:$|attempts?|tries|times|sittings?"
     rf"|per (?:step|exam)|on (?:any|each|every))"
     rf"|\b{NUM} (?:attempts? )?(?:or fewer|or less)\b"
     rf"|\b{NUM} attempts? (?:maximum|at most|per step|on any|on each|on every|allowed|is the most)"
@@ -87,10 +88,13 @@ ATTEMPTS_N = re.compile(
 # "Max. attempts | 1", "Attempts: 2": a number under an attempts label.
 ATTEMPTS_LABELLED = re.compile(
     rf"(?:^|: |\b(?:max(?:imum)?\.?|number of|allowed) )(?:usmle |exam )?attempts?(?: allowed)?\s*(?::|\|)\s*"
-    rf"{NUM}\b(?! (?:years?|weeks?|months?|of))"
+    rf"(?:no more than |not more than |up to |at most |maximum(?: of)? |max\.? )?{NUM}\b(?! (?:years?|weeks?|months?|of))"
 )
 # "More than one failed attempt ... not considered": one failure allowed, so two attempts.
-FAILURES_EXCEEDING = re.compile(rf"\bmore than {NUM} (?:failed attempts?|failures?)\b")
+FAILURES_EXCEEDING = re.compile(
+    rf"\bmore than {NUM} (?:failed|unsuccessful) attempts?\b|\bmore than {NUM} failures?\b"
+)
+FAILURES_ALLOWED = re.compile(rf"\b(?:no|not) more than {NUM} (?:failed|unsuccessful) attempts?\b")
 ATTEMPTS_EXCEEDING = re.compile(rf"\bmore than {NUM} (?:attempts?|tries|times|sittings?)\b")
 ATTEMPTS_FIRST = re.compile(
     r"(?<!more than )\b(?:first|1st|single|one)[- ](?:attempt|try|sitting|time)\b|\bwithout (?:any )?(?:failures?"
@@ -126,9 +130,9 @@ YOG_YEARS = re.compile(
 YOG_EXCEEDING = re.compile(rf"\bmore than {NUM} years? (?:before|since|ago|prior|after|from|out)")
 CUTOFF_YEAR = re.compile(
     r"\b((?:19|20)\d\d) or (?:later|after|more recently|newer)\b"
-    r"|\b(?:on or after|in or after|since|from) (?:january 1,? )?((?:19|20)\d\d)\b"
+    r"|\b(?:on or after|in or after|since) (?:january 1,? )?((?:19|20)\d\d)\b"
 )
-CUTOFF_BEFORE = re.compile(r"\bbefore (?:january 1,? )?((?:19|20)\d\d)\b")
+CUTOFF_BEFORE = re.compile(r"\b(?:before|prior to) (?:january 1,? )?((?:19|20)\d\d)\b")
 REFUSED = re.compile(r"\bmay not\b|\bdo(?:es)? not (?:accept|consider|rank)")
 NOT_ELIGIBLE = re.compile(
     r"\bnot (?:be )?(?:eligible|considered|accepted)|\bineligible|\bwill not\b|\bcannot\b"
@@ -207,6 +211,8 @@ IMG_ACCEPTED_NO = re.compile(
     rf"|\bonly (?:accept|consider)s? (?:applications from )?(?:graduates of )?(?:us|lcme|"
     rf"accredited us|united states)|\bunable to (?:accept|consider)\b.{{0,30}}{IMG_TERM}"
     rf"|\bonly (?:graduates of )?(?:lcme|us allopathic|us md)"
+    rf"|{IMG_TERM}[^.;]{{0,60}}\b(?:are|is) not (?:eligible|accepted|considered)"
+    rf"|{IMG_TERM}[^.;]{{0,60}}\b(?:will not|cannot|can not) be (?:considered|accepted)"
     rf"|\bonly (?:from )?(?:\w+ ){{0,4}}(?:graduates|students) of (?:us|united states|lcme|accredited us)\b"
 )
 ACCEPT_VERBS = re.compile(
@@ -227,6 +233,9 @@ IMG_INCLUDED = re.compile(
 LABEL_ACCEPTS = re.compile(
     r"^(?:a\s*[:.)-]\s*)?(?:yes\b|accepted|welcome|eligible|considered|may apply|can apply)"
 )
+WHO_MAY_APPLY = re.compile(
+    r"\bwho (?:may|can) apply\b|\beligible applicants\b|\bwe (?:accept|consider)\b"
+)
 IMG_CONDITION = re.compile(
     r"\bmust (?:hold|have|be|obtain|possess)\b.{0,100}\b(?:ecfmg|educational commission)|\becfmg\b.{0,80}\b(?:by|before|prior to"
     r"|required|no later)\b"
@@ -234,6 +243,9 @@ IMG_CONDITION = re.compile(
 NEGATIVE = re.compile(r"\bnot\b|\bno\b|\bnever\b|\bunable\b|\bcannot\b")
 YES_ANSWER = re.compile(r"\? : (?:a\s*[:.)-]\s*)?yes\b")
 
+STATISTIC_COLUMN = re.compile(
+    r"\btypical|\baverage|\bmean\b|\bmedian|\brange\b|\binterviewed|\bmatched|\bour residents|\blast year"
+)
 EMPTY_CELL = re.compile(r"^\W*(?:—|-|–|n/?a|none)?\W*$", re.I)
 Rule = Callable[[FindingList, str, Span, date | None], bool]
 
@@ -283,6 +295,9 @@ def _attempts(out: FindingList, text: str, span: Span, as_of: date | None) -> bo
     strictness = _strictness(text)
     if match := ATTEMPTS_N.search(text):
         out.add(span, "elig.attempts_max", _first_number(match), 0.85, strictness)
+        return True
+    if match := FAILURES_ALLOWED.search(text):  # "no more than one unsuccessful attempt": two
+        out.add(span, "elig.attempts_max", _first_number(match) + 1, 0.8, strictness)
         return True
     match = FAILURES_EXCEEDING.search(text)
     if match and (NOT_ELIGIBLE.search(text) or REFUSED.search(text)):
@@ -364,6 +379,9 @@ def _clinical_experience(out: FindingList, text: str, span: Span, as_of: date | 
         elif OBSERVERSHIP_YES.search(sentence) and not NEGATIVE.search(sentence):
             out.add(span, "elig.observership_counts", True, 0.8)
             found = True
+    elif OBSERVERSHIP.search(label) and OBSERVERSHIP_NO.search(sentence):
+        out.add(span, "elig.observership_counts", False, 0.75)
+        found = True
     elif OBSERVERSHIP.search(label) and (answer := OBSERVERSHIP_ANSWER.match(sentence)):
         # "Observerships" / "Not counted", or "Do observerships count?" / "No."
         out.add(span, "elig.observership_counts", not answer.group(1), 0.75)
@@ -391,6 +409,13 @@ def _img_accepted(out: FindingList, text: str, span: Span, as_of: date | None) -
         return True
     # Only the sentence (or the question it answers) speaks of IMGs: a heading "International
     # medical graduates" over "we accept the J-1 visa" says nothing about admitting them.
+    if (
+        WHO_MAY_APPLY.search(label)
+        and re.search(IMG_TERM, sentence)
+        and not NEGATIVE.search(sentence)
+    ):
+        out.add(span, "elig.img_accepted", "yes", 0.75)
+        return True
     if YES_ANSWER.search(text) and re.search(IMG_TERM, label):
         out.add(span, "elig.img_accepted", "yes", 0.8)
         return True
@@ -439,13 +464,17 @@ def _readings(sentence: Sentence) -> Iterator[tuple[str, Span]]:
     """The sentence alone, then with its label (quoting the label when it is adjacent); a row
     of a table with several value columns ("Criterion | Required | Preferred") is also read
     cell by cell under its column's header."""
-    yield sentence.norm, sentence
     cells = sentence.block.cells
     if sentence.block.kind == "row" and sentence.label and len(cells) >= 3:
+        # Read cell by cell: "Attempts | No more than 2 | First attempt" under "Threshold |
+        # Typical of interviewed applicants" states a rule in one column and a statistic in the other.
         header = [h.strip() for h in sentence.label.split("|")]
         for index, cell in enumerate(cells[1:], start=1):
-            if index < len(header) and not EMPTY_CELL.match(cell):
+            statistic = index < len(header) and STATISTIC_COLUMN.search(header[index])
+            if index < len(header) and not EMPTY_CELL.match(cell) and not statistic:
                 yield f"{normalize(cells[0])} : {header[index]} : {normalize(cell)}", sentence
+        return
+    yield sentence.norm, sentence
     if sentence.label or sentence.heading:
         yield sentence.in_context, sentence.labelled_span
 

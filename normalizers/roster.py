@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from normalizers.document import Block, Document, Evidence, ResidentRecord
 from normalizers.schools import classify_school
@@ -65,12 +66,14 @@ prior training pathway time alma mater studiorum
 """.split()
 )
 
-PGY = re.compile(r"\b(?:pgy|em|r)[\s-]?([1-7])s?\b", re.I)
+PGY = re.compile(r"\b(?:pgy|pg|em|r)[\s-]?([1-7]|i{1,3}|iv|v|vi|vii)s?\b(?![\w-])", re.I)
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7}
 CLASS_OF = re.compile(r"\bclass of (\d{4})\b", re.I)
 YEAR_WORDS = (
     (
         re.compile(
-            r"\binterns?\b|\bfirst[- ]years?\b|\bintern class\b|\btransitional year\b",
+            r"\binterns?\b|\bfirst[- ]years?\b|\bintern class\b|\btransitional year\b"
+            r"|^\W*(?:categorical|preliminary)\b",
             re.I,
         ),
         "PGY-1",
@@ -110,6 +113,19 @@ PEOPLE_SECTION = re.compile(r"\b(?:our|the|meet the) (?:team|people)\b", re.I)
 NOT_A_ROSTER_TITLE = re.compile(
     r"\b(?:manual|handbook|polic(?:y|ies)|benefits|salary|wellness|well-being|faq|apply|application"
     r"|visas?|eligib\w*|curriculum|orientation|schedule|rotations?|handbook|resources|support)\b",
+    re.I,
+)
+# A field name set on its own line, its value on the next ("Hometown" / "Mobile, Alabama").
+OTHER_LABEL = re.compile(
+    r"^(?:hometown|home town|undergrad(?:uate)?(?: school| college)?|college|interests?|clinical "
+    r"interests?|fun fact|hobbies|languages?|prior training|previous training|residency|fellowship"
+    r"|career goals?|why [\w ]+\??)$",
+    re.I,
+)
+# Words without which a line opens no section and names no resident's year.
+YEAR_HINT = re.compile(
+    r"\d|intern|year|chief|class|resident|categorical|preliminary|transitional|residentes|people"
+    r"|team|house ?staff|roster|faculty|staff|alumni|graduat|fellow|leadership|director",
     re.I,
 )
 # "THIRD YEAR RESIDENTS", "Interns": a section, never one person's line.
@@ -153,7 +169,7 @@ SCHOOLISH = re.compile(
     re.I,
 )
 FIELD_SPLIT = re.compile(
-    r"\s+[–—-]\s+|\s*\|\s*|\s+[·•]\s+|\s*;\s+|\s*[\u2600-\u27bf\U0001f300-\U0001faff]+\ufe0f?\s*"
+    r"\s+[–—-]\s+|\s*\|\s*|\s+[·•]\s+|\s*;\s+|\s*\.{3,}\s*|\s+\.{2}\s+|\s*[\u2600-\u27bf\U0001f300-\U0001faff]+\ufe0f?\s*"
 )
 # "Meet Dr. Jordan Murphy, one of our newest interns": a name introduced in a post.
 MEET = re.compile(
@@ -188,6 +204,8 @@ BLOG_SUBJECT = re.compile(
     rf"^(?:Dr\.?\s+)?(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLES}|{NAME_WORD})){{0,3}})\s"
 )
 MAX_SCHOOL_WORDS = 14
+# Emoji, flags and pictographs around a name ("Chidinma Okafor 🇳🇬").
+SYMBOLS = re.compile(r"[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]+")
 MAX_FIELD_LINE = 90  # a card's field line; longer lines are prose
 # A role line under a person's name that says they are not a resident.
 NOT_A_RESIDENT = re.compile(
@@ -235,6 +253,7 @@ class _Fields:
     school: str | None = None
     school_given: bool = False  # a school field was present, even if empty ("—", "TBA")
     other_label: bool = False  # "Hometown: ...", "Undergraduate: ..."
+    school_labelled: bool = False  # the school came from a "Medical School:" label
 
 
 @dataclass
@@ -327,7 +346,7 @@ def _clean_school(school: str | None) -> str | None:
 
 def person_name(text: str) -> str | None:
     """The person's name if TEXT is just a name (with optional title and credentials)."""
-    text = TITLE.sub("", text.strip().strip("*•·★☆").strip())
+    text = TITLE.sub("", SYMBOLS.sub("", text).strip().strip("*•·★☆").strip())
     if len(text) > 60:
         return None
     match = PERSON_NAME.match(text)
@@ -360,12 +379,14 @@ def _year(text: str) -> tuple[str | None, int | None]:
     """(PGY-n, class year) named in TEXT."""
     pgy = PGY.search(text)
     class_of = CLASS_OF.search(text)
-    pgy_name = f"PGY-{pgy.group(1)}" if pgy else None
+    level = pgy.group(1).lower() if pgy else None
+    pgy_name = f"PGY-{level if level.isdigit() else ROMAN[level]}" if level else None
     if pgy_name is None:
         pgy_name = next((name for pattern, name in YEAR_WORDS if pattern.search(text)), None)
     return pgy_name, int(class_of.group(1)) if class_of else None
 
 
+@lru_cache(maxsize=4096)
 def _fields(text: str) -> _Fields:
     """Cut one line into a name, year, chief mark and school."""
     out = _Fields()
@@ -384,7 +405,7 @@ def _fields(text: str) -> _Fields:
         if label and not person_name(label.group("label")):
             if SCHOOL_LABEL.match(label.group("label").strip()):
                 out.school = out.school or label.group("value").strip() or None
-                out.school_given = True
+                out.school_given = out.school_labelled = True
             elif not re.match(r"(?i)(?:year|pgy|level|class|training)$", label.group("label")):
                 out.other_label = True  # "Hometown: ...", "Undergraduate: ..."
             continue
@@ -581,7 +602,11 @@ def _attach(pending: _Pending, fields: _Fields, block: Block) -> None:
     pending.pgy = pending.pgy or fields.pgy
     pending.class_year = pending.class_year or fields.class_year
     pending.chief = pending.chief or fields.chief
-    if fields.school and pending.school is None and not fields.other_label:
+    if (
+        fields.school
+        and pending.school is None
+        and (fields.school_labelled or not fields.other_label)
+    ):
         pending.school = fields.school
         pending.school_given = True
     pending.end = block.end
@@ -678,7 +703,12 @@ def _self_contained(text: str, as_of: date | None) -> bool:
 
 def _line(state: _State, block: Block, text: str) -> None:
     awaited, state.awaiting = state.awaiting, None
-    if text.rstrip().endswith(":") and len(text) < 40:
+    bare_label = len(text) < 30 and (
+        SCHOOL_LABEL.match(text.strip()) or OTHER_LABEL.match(text.strip())
+    )
+    if (text.rstrip().endswith(":") and len(text) < 40) or (
+        bare_label and state.pending is not None
+    ):
         # A label waiting for its value on the next line ("Medical School:" / "Hometown:").
         state.awaiting = text.rstrip(" :")
         return
@@ -783,7 +813,7 @@ def extract_residents(doc: Document, as_of: date | None = None) -> list[Resident
                 continue
         if not state.group.active or state.group.skip:
             state.close()
-            if not state.group.skip and _self_contained(text, as_of):
+            if not state.group.skip and YEAR_HINT.search(text) and _self_contained(text, as_of):
                 # Outside any roster section, a line that names a person, a year and a medical
                 # school is still a resident ("Meet Dr. X, one of our interns... Med school: Y").
                 _line(state, block, text)

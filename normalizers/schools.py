@@ -112,7 +112,7 @@ def fold(text: str) -> str:
     """Accents off, lower case, '&' as 'and'."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return plain.casefold().replace("&", " and ")
+    return plain.casefold().replace("&", " and ").replace("’", "'").replace("‘", "'")
 
 
 def tokens(text: str) -> tuple[str, ...]:
@@ -196,7 +196,10 @@ class SchoolIndex:
             for alias_key, school, label in self.by_first_word.get(word, ()):
                 if best and len(alias_key) <= len(best[0]):
                     break
-                if key[i : i + len(alias_key)] == alias_key:
+                # A one-word key ("chicago", "long", "trinity") inside a longer name is usually
+                # another institution's word; only an acronym ("KNUST", "AIIMS") is distinctive.
+                distinctive = len(alias_key) > 1 or (label.isupper() and len(label) >= 3)
+                if distinctive and key[i : i + len(alias_key)] == alias_key:
                     best = (alias_key, school, label)
                     break
         return (best[1], best[2]) if best else None

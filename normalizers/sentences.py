@@ -116,6 +116,18 @@ def _is_definition(block: Block) -> bool:
     return block.locator.rsplit(" > ", 1)[-1].startswith("dd:")
 
 
+def _is_card_title(doc: Document, title: Block, value: Block) -> bool:
+    """A short line without a full stop followed by a short line: a title and its value."""
+    if title.kind not in ("text", "item") or value.kind not in ("text", "item"):
+        return False
+    head, body = doc.block_text(title), doc.block_text(value)
+    return (
+        len(head.split()) <= 7
+        and not head.rstrip().endswith((".", "!", "?", ":"))
+        and len(body.split()) <= 6
+    )
+
+
 def sentences(doc: Document) -> list[Sentence]:
     """The sentences of DOC outside navigation (computed once per document)."""
     return list(doc.sentences)
@@ -140,6 +152,9 @@ def split_sentences(doc: Document, skip_nav: bool = True) -> list[Sentence]:
             if label == normalize(text):
                 label = ""  # the header row itself
         elif _is_definition(block) and previous is not None and _is_term(previous):
+            label, label_start = normalize(doc.block_text(previous)), previous.start
+        elif previous is not None and _is_card_title(doc, previous, block):
+            # "Minimum USMLE Step 2 CK" / "215": a card's title over its short value.
             label, label_start = normalize(doc.block_text(previous)), previous.start
         elif previous is not None and previous.kind == "heading":
             label_start = previous.start  # a card's title: quoted with its first sentence

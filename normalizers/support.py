@@ -64,7 +64,7 @@ MENTORSHIP = re.compile(
 )
 ORIENTATION = re.compile(
     r"(?<!sexual )\b(?:orientation|onboarding(?! (?:portal|paperwork|documents?|forms?|checklists?"
-    r"|tasks?|system))|orientación|boot ?camp)\b|\bintern (?:bootcamp|week)\b"
+    r"|tasks?|system|files?|packets?))|orientación|boot ?camp)\b|\bintern (?:bootcamp|week)\b"
     r"|\b(?:transition|bridge) (?:course|program|week|module)s?\b(?=.{0,40}\b(?:incoming|new)\b)"
 )
 # An orientation that happens: it runs, lasts, is attended, or belongs to interns/residents.
@@ -78,7 +78,7 @@ ORIENTATION_OFFERED = re.compile(
     r"|weeks?\b|schedule|sessions?)"
     r"|\b(?:interns?|residents?|you|imgs?|graduates|everyone|all|trainees)\b.{0,30}\b(?:attend|complete"
     r"|join|participate in|begin with|start with|go through)s?\b.{0,50}\b(?:orientation|onboarding"
-    r"|boot ?camp)|\b(?:during|after|before|at) (?:the |that |our |this )?(?:orientation|onboarding)"
+    r"|boot ?camp)|\bduring (?:the |that |our |this )?(?:orientation|onboarding)"
     r"|\b(?:orientation|onboarding) (?:is|was) (?:wrapping up|underway|under way)|\bwraps? up\b"
     r"|\b(?:orientation|onboarding) (?:program|period|week|month|sessions?|schedule|module)"
     r"|\borientación (?:de|para)\b|\b(?:no|not|without)\b.{0,30}\borientation\b"
@@ -94,8 +94,7 @@ ORIENTATION_WEEKS = re.compile(
     r"\b(\d|one|two|three|four|five|six|dos|tres|cuatro)[- ](?:week|wk|semana)s?(?:[- ]long)?\b"
     r"|\b(?:lasts?|spans?|runs?|of|for|is|takes?) (?:\w+ ){0,2}?(\d|one|two|three|four|five|six) "
     r"(?:full )?weeks?\b|\b(\d|one|two|three|four|five|six) weeks? (?:of|in|long|in late|in june|"
-    r"before|during)\b|\b(a|one)[- ]month[- ](?:long )?(?:orientation|onboarding)"
-    r"|\b(week)-long\b|^(?:\w+ ){0,2}(\d|one|two|three|four|five|six) weeks\b"
+    r"before|during)\b|\b(week)-long\b|^(?:\w+ ){0,2}(\d|one|two|three|four|five|six) weeks\b"
     r"|\bsemanas? de (?:orientación)"
 )
 WEEK_WORDS = {
@@ -113,7 +112,7 @@ WEEK_WORDS = {
 }
 MENTAL_HEALTH = re.compile(
     r"\bmental health\b(?! (?:centers?|clinics?|facilit|rotations?|patients|disorders?|care for))"
-    r"|\bcounsel(?:l)?ing\b|\bcounsel(?:l)?ors?\b|\btherap(?:y|ists?)\b"
+    r"|(?<!patient )\bcounsel(?:l)?ing\b(?! (?:patients|families|sessions? with patients))|\bcounsel(?:l)?ors?\b|\btherap(?:y|ists?)\b"
     r"|\bpsycholog(?:ist|ical) (?:services|support|care)|\bemployee assistance\b|\beap\b"
     r"|\bbehavioral health (?:services|support)\b|\bsalud mental\b|\bconsejería\b|\bcrisis line\b"
     r"|\bpsychologists?\b|\bpsychiatrists?\b"
@@ -184,6 +183,7 @@ NO_IMG_SUPPORT = re.compile(
 )
 SAME_AS_EVERYONE = re.compile(
     r"\bsame\b.{0,40}\bas (?:everyone|all|every|other|us)\b|\balongside (?:all|every|other)\b"
+    r"|\bimgs? or not\b|\bwhether or not\b|\bregardless of\b"
 )
 # Any support topic at all: a cheap gate before the per-indicator patterns.
 TOPICS = re.compile(
@@ -252,6 +252,15 @@ DENIED_LATER = re.compile(
     r"\b(?:do|does) not (?:currently |yet )?(?:offer|have|provide|run) (?:one|it|this|them|that)\b"
     r"|\b(?:is|are) not (?:yet )?(?:offered|available|in place)\b(?=[^;]*$)"
 )
+
+
+ROW_NO = re.compile(
+    r"^\W*(?:✘|✗|×|x|no|none|not (?:offered|available|at this time|yet)|n/a)(?!\w)", re.I
+)
+
+
+def _row_says_no(cells: tuple[str, ...]) -> bool:
+    return len(cells) >= 2 and bool(ROW_NO.match(cells[1])) and cells[1].strip() != ""
 
 
 def _reconciled(found: list[Finding]) -> list[Finding]:
@@ -372,6 +381,9 @@ def extract_support(doc: Document) -> list[Finding]:
         for clause in CLAUSES.split(norm):
             if clause.strip():
                 _clause(found, sentence, clause, context, for_others)
+        if sentence.block.kind == "row" and _row_says_no(sentence.block.cells):
+            # "Formal mentorship program | ✘ | Not at this time": the row's mark is the answer.
+            found = [replace(f, value=False) if f.value is True else f for f in found]
         if DENIED_LATER.search(norm):
             found = [replace(f, value=False) if f.value is True else f for f in found]
         out.extend(_reconciled(found))

@@ -186,7 +186,11 @@ def _is_chrome(tag: Tag) -> bool:
     if (tag.get("role") or "").lower() in CHROME_ROLES:
         return True
     names = " ".join([*(tag.get("class") or []), tag.get("id") or ""]).lower()
-    return any(word in CHROME_NAMES for word in CLASS_WORD.findall(names))
+    if not any(word in CHROME_NAMES for word in CLASS_WORD.findall(names)):
+        return False
+    # "layout--sidebar" may wrap the whole page: a region holding the main heading or the main
+    # content is not chrome, whatever its class says.
+    return tag.find(["main", "article", "h1"]) is None
 
 
 def _kind(tag: str) -> tuple[str, int]:

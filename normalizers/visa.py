@@ -26,13 +26,14 @@ from normalizers.sentences import Sentence, Span, sentences
 EXTRACTOR = "visa@2"
 
 CLAUSE_SPLIT = re.compile(
-    r";|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b|\bexcept\b|, and we\b|, as\b|\bbecause\b"
+    r";|\bbut\b(?! only\b)|\bhowever\b|\bwhile\b|\bwhereas\b|\bexcept\b|, and we\b|, as\b|\bbecause\b"
     r"|, since\b|, so\b|\. |, and (?:you|applicants|residents|candidates)\b"
 )
 # "Residents who are not US citizens train on the J-1": the "not" belongs to citizenship.
 CITIZENSHIP_CLAUSE = re.compile(
     r"\b(?:who|that) (?:are|is) not (?:us |united states )?citizens?(?:,? (?:or|nor) (?:lawful )?"
     r"permanent residents?)?|\b(?:who|that) (?:do|does) not (?:need|require)\b[^,;.]*"
+    r"|\bif you are not (?:a |an )?(?:us |united states )?citizen[^,;]{0,40}"
     r"|\bnon-(?:us )?citizens?|\bneither (?:us |united states )?citizens? "
     r"nor (?:lawful )?permanent residents?|\bnot (?:us |united states )?citizens? or (?:lawful )?"
     r"permanent residents?"
@@ -41,8 +42,8 @@ CITIZENS_ONLY = re.compile(
     r"\bonly (?:us |united states )?citizens"
     r"|\b(?:citizens?|citizenship) (?:and|or) (?:lawful )?(?:permanent residents?|green card holders?)"
     r"(?: only| are eligible| will be considered| may apply| can be considered| are considered)"
-    r"|\bmust be (?:a |an )?(?:us |united states )?citizens?,? (?:or|and) (?:a )?(?:lawful )?"
-    r"permanent resident"
+    r"|\bmust be (?:a |an )?(?:us |united states )?citizens?(?: of the united states)?,? (?:or|and) "
+    r"(?:a )?(?:lawful )?permanent resident"
     r"|\blimited to (?:us |united states )?citizens"
     r"|\bgreen card holders only\b|\bciudadanos\b.{0,40}\bresidentes permanentes\b"
     r"|\b(?:open|available|limited) only to (?:us |united states )?citizens\b"
@@ -70,7 +71,7 @@ J1_ONLY = re.compile(
     + ONLY_IF
     + r")|\bonly (?:sponsor|accept|offer|support|consider)s? "
     r"(?:the )?(?:ecfmg[- ]sponsored )?j-1\b|\bonly (?:the )?(?:ecfmg[- ]sponsored )?j-1\b"
-    r"|\bexclusively (?:the )?j-1\b|\blimited to (?:the )?j-1\b|\bsolely (?:the )?j-1\b"
+    r"|\bexclusively (?:in |through )?(?:the )?(?:[\w-]+ ){0,3}\(?j-1\)?|\blimited to (?:the )?j-1\b|\bsolely (?:the )?j-1\b"
     r"|\bj-1\b[^.;]{0,80}\b(?:is|remains) (?:the )?(?:only|sole)\b"
     r"|\bonly (?:visa|option|pathway)\b[^.;]{0,40}\bis (?:the )?(?:ecfmg[- ]sponsored )?j-1\b"
 )
@@ -120,7 +121,7 @@ CONDITIONAL = re.compile(
     r"|\bwho (?:have|has) (?:already )?passed\b|\bafter passing\b|\bby the time\b|\bwho pass"
     r"|\bfor (?:h-1b )?consideration\b|\beither\b|\bapproval\b|\bat most \w+ (?:a|per) year"
     r"|\b(?:the following|these|two|three|certain|some) (?:situations|circumstances|conditions|cases)\b"
-    r"|\bfollowing (?:are|is) met\b|\bsmall number\b|\bapproved by\b|\bdecided by (?:each|the) program"
+    r"|\bfollowing (?:are|is) met\b|\btied to\b|\bsmall number\b|\bapproved by\b|\bdecided by (?:each|the) program"
     r"|\bvar(?:ies|y) by program|\bdepends? on the program|\bprogram by program\b"
     r"|\bonly (?:in|at|within) (?:the following|certain|some|select|these)\b"
     r"|\bin (?:the following|certain|some|select) programs\b|\b(?:positions?|tracks?)\s+only\b"
@@ -137,7 +138,7 @@ POSITIVE = re.compile(
     r"|\bwelcome|\bwe (?:will )?process\b|\bwe (?:do )?(?:take|use)\b|\bj-1 (?:and|or|&) h-1b\b|\bh-1b (?:and|or|&) j-1\b"
     r"|\btrains? (?:\w+ ){0,3}on (?:a |the )?(?:ecfmg[- ]sponsored )?j-1\b|\bpatrocin|\baceptamos\b"
     r"|\bacepta\b|\bofrecemos\b|\bwe (?:will )?file\b|\bwill file\b|\bfiles? (?:an? )?h-1b"
-    r"|\bfiled by\b|\bparticipates? in (?:the )?ecfmg|\b(?:may|can) (?:rank|apply)\b|\bapply with\b"
+    r"|\bfiled by\b|\bpetition for\b|\bas an? (?:ecfmg[- ]sponsored )?j-1\b|\bparticipates? in (?:the )?ecfmg|\b(?:may|can) (?:rank|apply)\b|\bapply with\b"
     r"|\b(?:with|through|under) (?:ecfmg )?j-1 sponsorship"
 )
 J1_CONDITIONAL = re.compile(
@@ -167,12 +168,24 @@ H1B_CONDITIONS = (
     ),
     (
         "case_by_case",
-        re.compile(r"case[- ]by[- ]case|individual(?:ly)? (?:basis|review)|reviewed individually"),
+        re.compile(
+            r"case[- ]by[- ]case|individual(?:ly)? (?:basis|review)|reviewed individually"
+            r"|\bone (?:applicant|application|request|case) at a time\b|\bon (?:its|their) own merits\b"
+            r"|\breviews? each (?:such )?(?:request|application|case)|\bcaso por caso\b"
+        ),
     ),
 )
 # A statement about another program, or about the past, is not this program's policy.
 OTHER_PROGRAM = re.compile(
     r"\bfellowships?\b|\bfellows\b|\bsister program\b|\baffiliated program\b|\banother program\b"
+)
+RESTATEMENT = re.compile(
+    r"\b(?:this|these|that|the above) (?:requirements?|conditions?|date|deadline)\b"
+)
+# "We do not offer H-1B as a matter of course": a no with exceptions.
+SOFTENED = re.compile(
+    r"\bas a matter of course\b|\broutinely\b|\bautomatically\b|\bde manera general\b"
+    r"|\bin general\b|\bas a rule\b"
 )
 # "The other six programs do not sponsor H-1B": a no for some programs makes it conditional.
 RESTRICTED_NEGATION = re.compile(
@@ -182,7 +195,9 @@ RESTRICTED_NEGATION = re.compile(
 OUR_PROGRAM = re.compile(r"\bresiden(?:cy|ts?)\b|\bour program\b|\ball (?:of our )?programs\b")
 # Explanations of how visas work in general ("hospitals are usually cap-exempt").
 GENERAL_TEXT = re.compile(
-    r"\busually\b|\btypically\b|\bgenerally\b|\bin general\b|\bmost (?:programs|hospitals)\b"
+    r"\bproclamation\b|\blegislation\b|\bcongress\b|\bthe (?:new )?(?:federal )?rule\b"
+    r"|\b(?:said|stated|claimed|rumou?rs?|heard)\b|\bread (?:on|that)\b|(?:^|\s)>\s"
+    r"|\busually\b|\btypically\b|\bgenerally\b|\bin general\b|\bmost (?:programs|hospitals)\b"
     r"|^\W*(?:ecfmg|uscis|the (?:state department|federal government|aamc)|news reports|consulates)\b"
     r"\s+(?:reports?|says?|recommends?|processed|announced|notes?)"
     r"|\bthis (?:position|job|role)\b|\bthe successful candidate\b|\bjob (?:posting|description)\b"
@@ -256,11 +271,12 @@ class _Collector:
     ) -> None:
         plain = WAIVED.sub(" ", CITIZENSHIP_CLAUSE.sub(" ", norm))
         negated = bool(NEGATION.search(plain)) if negated is None else negated
-        if negated and RESTRICTED_NEGATION.search(plain):
+        if negated and (RESTRICTED_NEGATION.search(plain) or SOFTENED.search(plain)):
             for indicator in sorted(types):
                 self.add(indicator, "conditional", confidence - 0.1, span)
                 if indicator == "visa.h1b":
-                    self.add("visa.h1b_conditions", ["other"], confidence - 0.1, span)
+                    conditions = _conditions(conditions_from or plain)
+                    self.add("visa.h1b_conditions", conditions, confidence - 0.1, span)
             return
         for indicator in sorted(types):
             if negated or answered == "no":
@@ -270,7 +286,9 @@ class _Collector:
             ):
                 self.add(indicator, "conditional", confidence - 0.05, span)
                 conditions = _conditions(conditions_from or plain)
-                self.add("visa.h1b_conditions", conditions, confidence - 0.05, span)
+                # "...and has not met this requirement": it refers back to a condition already read.
+                if conditions != ["other"] or not RESTATEMENT.search(plain):
+                    self.add("visa.h1b_conditions", conditions, confidence - 0.05, span)
             elif indicator == "visa.j1" and J1_CONDITIONAL.search(plain):
                 self.add(indicator, "conditional", confidence - 0.05, span)
             elif answered == "yes" or POSITIVE.search(plain):
@@ -397,6 +415,31 @@ def _statement(out: _Collector, sentence: Sentence) -> None:
         out.verdict(types, clause, span, 0.93, answered=answered, conditions_from=conditions_from)
 
 
+ONLY_THESE = re.compile(
+    r"\bonly (?:these|the following)\b|\bfollowing (?:categories|statuses)\b.*:$"
+)
+STATUS_WORDS = re.compile(
+    r"\bcitizens?\b|\bnationals?\b|\bpermanent residen|\bgreen card|\bead\b|\bemployment authorization|\basylees?|\brefugees?"
+)
+
+
+def _authorization_list(out: _Collector, items: list[Sentence], index: int) -> bool:
+    """'We can appoint applicants in the following categories, and only these:' followed by
+    citizens, permanent residents, EAD holders: no visa is sponsored."""
+    following = [s for s in items[index + 1 : index + 6] if s.block.kind == "item"]
+    if not following or _types(" ".join(s.norm for s in following)):
+        return False
+    statuses = " ".join(s.norm for s in following)
+    if not STATUS_WORDS.search(statuses):
+        return False
+    span = Span(items[index].start, following[-1].end)
+    if not re.search(r"\bead\b|employment authorization|asyl|refugee", statuses):
+        out.add("visa.citizens_only", True, 0.85, span)
+    out.add("visa.j1", "no", 0.85, span)
+    out.add("visa.h1b", "no", 0.85, span)
+    return True
+
+
 def _list_conditions(out: _Collector, items: list[Sentence], index: int) -> bool:
     """'H-1B ... only when both of the following are met:' -> conditions from the lines below."""
     following = []
@@ -421,6 +464,8 @@ def extract_visa(doc: Document) -> list[Finding]:
     previous_types: set[str] = set()
     for index, sentence in enumerate(items):
         if index in consumed or sentence.is_question:
+            continue
+        if ONLY_THESE.search(sentence.norm) and _authorization_list(out, items, index):
             continue
         if sentence.block.kind == "heading" and len(sentence.norm.split()) <= 6:
             continue  # a title ("H-1B Sponsorship") announces a topic, it states nothing
