@@ -372,6 +372,8 @@ def _school_like(text: str) -> bool:
         return False
     if INSTITUTION.search(text):
         return True
+    if len(text.split()) > 5:
+        return False  # a school known by a short name ("SGU", "Penn Med"), never by a sentence
     return classify_school(text).method in ("exact", "word-order", "leading-part", "contains")
 
 
