@@ -481,7 +481,9 @@ def schedule(
     ] = None,
     lease_stale_minutes: Annotated[
         float,
-        typer.Option(min=1, help="Take over a cycle lease whose holder has been silent this long."),
+        typer.Option(
+            min=0.01, help="Take over a cycle lease whose holder has been silent this long."
+        ),
     ] = 10.0,
     allow_private_host: Annotated[
         list[str] | None, typer.Option(help="Host that may resolve to a private address.")

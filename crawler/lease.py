@@ -139,6 +139,8 @@ def held(
     stop = threading.Event()
     # Others may take the lease over once our heartbeat is stale_after old; give up well before.
     give_up_after = stale_after.total_seconds() / 2
+    # A heartbeat rarer than the stale time would make a live holder look dead.
+    heartbeat_every = min(heartbeat_every, stale_after.total_seconds() / 3)
 
     def lose(reason: str) -> None:
         logger.error("lease %s lost by %s: %s", name, holder, reason)
