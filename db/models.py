@@ -94,6 +94,10 @@ class Page(Base):
     refresh_hours: Mapped[float | None] = mapped_column(Float)
     next_due_at: Mapped[datetime | None] = mapped_column(TS)
     last_changed_at: Mapped[datetime | None] = mapped_column(TS)
+    # The run that stopped counting this page towards the program's values (crawler/
+    # current_pages.py): gone (404/410) or no longer linked. None = the page counts.
+    dropped_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    dropped_reason: Mapped[str | None] = mapped_column(String(16))  # gone | unlinked
 
     program: Mapped[Program] = relationship(back_populates="pages")
 
@@ -133,7 +137,12 @@ class Extraction(Base):
     capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"))
     version: Mapped[str] = mapped_column(String(200))  # combined extractor versions
     page_types: Mapped[list[str]] = mapped_column(JSON, default=list)
-    text_sha256: Mapped[str] = mapped_column(String(64))
+    text_sha256: Mapped[str | None] = mapped_column(String(64))  # None when it failed
+    # Canonical URLs the page links to: tells "no longer linked" from "not reached".
+    links: Mapped[list[str] | None] = mapped_column(JSON)
+    # Why this body could not be extracted or stored at this version; None = success. A failed
+    # extraction is not retried until the version changes.
+    error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
 
 
@@ -180,6 +189,24 @@ class Resident(Base):
     end: Mapped[int] = mapped_column(Integer)
 
 
+class ProgramResident(Base):
+    """A resident behind the program's current roster values (current state, like values)."""
+
+    __tablename__ = "program_residents"
+    __table_args__ = (UniqueConstraint("program_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[str] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    name_key: Mapped[str] = mapped_column(String(300))  # casefolded name: who is who
+    # The roster line this resident was read from: the evidence (capture, quote, offsets).
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    # name, pgy, class_year, chief, school, school_type, country (merged over roster pages)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)
+
+    resident: Mapped[Resident | None] = relationship()
+
+
 class ProgramIndicator(Base):
     """The current value of one indicator for one program."""
 
@@ -197,6 +224,9 @@ class ProgramIndicator(Base):
         ForeignKey("findings.id", ondelete="SET NULL")
     )
     conflicting_values: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Fingerprint of the evidence behind the value (crawler/resolve_stage.py): frozen while a
+    # reviewer's decision holds, so a change of evidence brings the value back for review.
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow)
 
     source_finding: Mapped[Finding | None] = relationship()
@@ -217,14 +247,20 @@ class Review(Base):
 
 
 class ChangeEvent(Base):
+    """A change of a served value (or of a resident on the roster); its id is the feed cursor."""
+
     __tablename__ = "change_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     program_id: Mapped[str] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    indicator: Mapped[str] = mapped_column(String(64))
+    indicator: Mapped[str] = mapped_column(String(64))  # or roster.resident: one resident
     old_value: Mapped[Any | None] = mapped_column(JSON)
     new_value: Mapped[Any | None] = mapped_column(JSON)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    # crawl (a cycle) | review (a reviewer's decision) | normalize (re-extraction)
+    cause: Mapped[str] = mapped_column(String(16), default="crawl", server_default="crawl")
+    # The capture the change was read from (the roster page for a resident), when there is one.
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
 
 
