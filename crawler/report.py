@@ -34,6 +34,9 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
     per_program: dict[str, Counter] = {}
     for program_id, error, *_ in rows:
         per_program.setdefault(program_id, Counter())["failed" if error else "fetched"] += 1
+    dropped = Counter(
+        session.scalars(select(Page.dropped_reason).where(Page.dropped_run_id == run_id))
+    )
     robots = {
         key.rsplit("/", 1)[1]: value
         for key, value in scrapy_stats.items()
@@ -49,6 +52,8 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         )
     ):
         indicators.setdefault(program_id, set()).add(indicator)
+    not_reached = sorted(p for p in program_ids if not per_program.get(p, {}).get("fetched"))
+    reached = [p for p in program_ids if p not in not_reached]
     finished = run.finished_at or run.started_at
     return {
         "run_id": run_id,
@@ -76,12 +81,17 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         "blocked_private_address": scrapy_stats.get("safety/blocked", 0),
         "bytes_downloaded": scrapy_stats.get("downloader/response_bytes", 0),
         "bodies_stored": scrapy_stats.get("imgcrawl/bodies_stored", 0),
+        "pages_dropped": dict(sorted(dropped.items())),
         "programs": len(program_ids),
+        # Not reached: nothing of the program could be read this run (site down, every page
+        # failed). Their values stand as the last cycle that reached them left them; they are
+        # not counted as having no roster or no visa statement, which would be a finding.
+        "programs_not_reached": not_reached,
         "programs_without_roster": sorted(
-            p for p in program_ids if "roster.resident_count" not in indicators.get(p, set())
+            p for p in reached if "roster.resident_count" not in indicators.get(p, set())
         ),
         "programs_without_visa_statement": sorted(
-            p for p in program_ids if not indicators.get(p, set()) & set(VISA_INDICATORS)
+            p for p in reached if not indicators.get(p, set()) & set(VISA_INDICATORS)
         ),
         "changes": session.scalar(
             select(func.count()).select_from(ChangeEvent).where(ChangeEvent.run_id == run_id)

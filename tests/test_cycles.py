@@ -71,6 +71,7 @@ def test_a_changed_page_produces_exactly_its_change_events(db, site, tmp_path):
     assert sorted(e["indicator"] for e in events) == sorted(
         [
             "visa.h1b",
+            "roster.resident",  # Priya Raman joined the roster
             "roster.resident_count",
             "roster.img_share",
             "roster.img_share_by_pgy",
@@ -80,6 +81,8 @@ def test_a_changed_page_produces_exactly_its_change_events(db, site, tmp_path):
     )
     by_indicator = {e["indicator"]: e for e in events}
     assert (by_indicator["visa.h1b"]["old"], by_indicator["visa.h1b"]["new"]) == ("no", "yes")
+    joined = by_indicator["roster.resident"]
+    assert joined["old"] is None and joined["new"]["name"] == "Priya Raman"
     assert (
         by_indicator["roster.resident_count"]["old"],
         by_indicator["roster.resident_count"]["new"],
