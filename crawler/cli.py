@@ -286,7 +286,8 @@ def normalize(
         program_ids = list(session.scalars(select(Program.id)))
         if run is not None and session.get(CrawlRun, run) is None:
             raise queries.NotFound(f"no run with id {run}")
-    resolved = resolve_programs(db, program_ids, run)
+    # Changes found by re-extraction belong to no crawl run: the feed lists them as `normalize`.
+    resolved = resolve_programs(db, program_ids, cause="normalize")
     _print_json({"normalize": stats.as_dict(), "resolve": resolved.as_dict()})
 
 
@@ -347,8 +348,23 @@ def show(
             f"\n[bold cyan]{indicator}[/bold cyan] = {value}  [dim]{entry['status']}[/dim]",
             highlight=False,
         )
+        if entry.get("rejected_value") is not None:
+            rejected = json.dumps(entry["rejected_value"], ensure_ascii=False)
+            console.print(f"  rejected: {rejected}", markup=False, highlight=False)
         evidence = entry.get("evidence")
-        if evidence:
+        if evidence and evidence.get("kind") == "roster":
+            # A figure computed from roster pages: the pages, then the lines it counts.
+            for page in evidence["pages"]:
+                console.print(
+                    f"  {page['residents']} residents on {page['url']}  fetched "
+                    f"{page['fetched_at']}  {page['extractor']}",
+                    markup=False,
+                    highlight=False,
+                )
+            if indicator == "people.img_chief":
+                for line in evidence["residents"]:
+                    console.print(f"  “{line['quote']}”", markup=False, highlight=False)
+        elif evidence:
             console.print(f"  “{evidence['quote']}”", markup=False, highlight=False)
             console.print(
                 f"  {evidence['url']}  fetched {evidence['fetched_at']}  {evidence['extractor']}",
@@ -430,19 +446,33 @@ def runs_show(
 def changes(
     ctx: typer.Context,
     since: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="A run id (changes after it) or an ISO date/time (changes at or after it)."
+            help="A run id (changes of later runs, and reviewers' and normalize changes since "
+            "it started) or an ISO date/time (changes at or after it)."
         ),
-    ],
+    ] = None,
+    since_id: Annotated[
+        int | None,
+        typer.Option(
+            "--since-id",
+            min=0,
+            help="Changes with a larger id: the cursor that misses nothing (keep the last id).",
+        ),
+    ] = None,
     table: Annotated[bool, typer.Option("--table", help="A table, not JSON.")] = False,
 ) -> None:
-    """What changed in the current values since a run or a date (JSON by default).
+    """What changed in the served values and rosters since a run, a date or a change id
+    (JSON by default). Each change says its cause: crawl, review or normalize.
 
-    Example: imgcrawl changes --since 12 --table
+    Example: imgcrawl changes --since 12 --table; imgcrawl changes --since-id 340
     """
+    if since is None and since_id is None:
+        raise UsageError("give --since RUN|DATE or --since-id ID")
     run_id, moment = None, None
-    if since.isdigit():
+    if since is None:
+        pass
+    elif since.isdigit():
         run_id = int(since)
     else:
         try:
@@ -452,16 +482,19 @@ def changes(
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
     with ctx.obj.database().session() as session:
-        rows = queries.changes_since(session, run_id, moment)
+        rows = queries.changes_since(session, run_id, moment, since_id)
     if not table:
         _print_json(rows)
         return
-    out = Table(title=f"Changes since {since}")
-    for column in ("run", "program", "indicator", "old", "new"):
+    title = f"Changes since {since}" if since is not None else f"Changes after #{since_id}"
+    out = Table(title=title)
+    for column in ("id", "run", "cause", "program", "indicator", "old", "new"):
         out.add_column(column, overflow="fold")
     for row in rows:
         out.add_row(
-            str(row["run_id"]),
+            str(row["id"]),
+            _fmt(row["run_id"]),
+            row["cause"],
             row["program_id"],
             row["indicator"],
             json.dumps(row["old"], ensure_ascii=False),
@@ -919,6 +952,7 @@ def _report_table(summary: dict[str, Any]) -> Table:
         ("browser", _browser_figures(r)),
         ("bytes downloaded", r.get("bytes_downloaded")),
         ("value changes", r.get("changes")),
+        ("not reached", ", ".join(r.get("programs_not_reached", [])) or "none"),
         ("no roster found", ", ".join(r.get("programs_without_roster", [])) or "none"),
         ("no visa statement", ", ".join(r.get("programs_without_visa_statement", [])) or "none"),
         ("duration (s)", r.get("duration_seconds")),

@@ -51,23 +51,50 @@ class ProgramPage(BaseModel):
     items: list[ProgramSummary]
 
 
-class Evidence(BaseModel):
-    quote: str
+class RosterPage(BaseModel):
+    url: str
+    capture_id: int
+    fetched_at: str | None
+    extractor: str
+    residents: int = Field(description="residents counted from this page")
+
+
+class RosterLine(BaseModel):
+    name: str | None
+    resident_id: int | None = None
+    quote: str | None
     start: int
     end: int
+    capture_id: int
+
+
+class Evidence(BaseModel):
+    kind: Literal["finding", "roster"] = Field(
+        "finding",
+        description="finding: one statement (quote with offsets in the page's extracted text); "
+        "roster: a figure computed from the residents listed on roster pages (pages, lines)",
+    )
+    quote: str | None = Field(description="the statement; for a roster figure its lines")
+    start: int | None
+    end: int | None
     locator: str | None
     url: str
     fetched_at: str | None
     extractor: str
     capture_id: int
+    finding_id: int | None = None
     strictness: str | None
     detail: dict[str, JSONValue] | None
+    pages: list[RosterPage] | None = None
+    residents: list[RosterLine] | None = None
 
 
 class CurrentValue(BaseModel):
-    value: JSONValue
+    id: int | None = Field(None, description="the value's id (review item)")
+    value: JSONValue = Field(description="null when a reviewer rejected the extracted value")
     status: str
     confidence: float | None
+    rejected_value: JSONValue = Field(None, description="the value a reviewer rejected")
     conflicting_values: list[JSONValue] | None = None
     evidence: Evidence | None = None
 
@@ -83,13 +110,23 @@ class ResidentOut(BaseModel):
     url: str
 
 
+class ChangeEvidence(BaseModel):
+    capture_id: int
+    url: str | None
+    fetched_at: str | None
+
+
 class Change(BaseModel):
-    id: int
+    id: int = Field(description="increasing: the cursor for since_id")
     run_id: int | None
-    indicator: str
+    cause: str = Field(
+        "crawl", description="crawl (a cycle), review (a reviewer), normalize (re-extraction)"
+    )
+    indicator: str = Field(description="an indicator, or roster.resident for one resident")
     old: JSONValue = None
     new: JSONValue = None
     at: str | None
+    evidence: ChangeEvidence | None = None
     program_id: str | None = None
 
 
@@ -130,6 +167,40 @@ def _session(request: Request) -> Iterator[Any]:
 
 # Module level, so FastAPI can resolve it from the (postponed) annotations.
 DbSession = Annotated[Any, Depends(_session)]
+
+
+def _change_without_names(change: dict[str, Any]) -> dict[str, Any]:
+    if change["indicator"] != "roster.resident":
+        return change
+    return {
+        **change,
+        **{k: change[k] and {**change[k], "name": None} for k in ("old", "new")},
+    }
+
+
+def _without_names(data: dict[str, Any]) -> dict[str, Any]:
+    """A program detail with residents' names (and the roster lines that carry them) left out."""
+    values = {}
+    for indicator, entry in data["values"].items():
+        evidence = entry.get("evidence")
+        if evidence and evidence.get("kind") == "roster":
+            entry = {
+                **entry,
+                "evidence": {
+                    **evidence,
+                    "quote": None,
+                    "residents": [
+                        {**line, "name": None, "quote": None} for line in evidence["residents"]
+                    ],
+                },
+            }
+        values[indicator] = entry
+    return {
+        **data,
+        "values": values,
+        "residents": [{**r, "name": None} for r in data["residents"]],
+        "history": [_change_without_names(c) for c in data["history"]],
+    }
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -245,19 +316,36 @@ def create_app(
             data = queries.program_values(s, program_id)
         except queries.NotFound as missing:
             raise HTTPException(404, str(missing)) from None
-        if hide_names:
-            data["residents"] = [{**r, "name": None} for r in data["residents"]]
         data["history"] = queries.program_history(s, program_id)
-        return data
+        return _without_names(data) if hide_names else data
 
     @app.get("/api/changes", response_model=list[Change], dependencies=guarded)
     def list_changes(
         s: DbSession,
-        since_run: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
-        since: datetime | None = None,
+        since_id: Annotated[
+            int | None,
+            Query(ge=0, le=2**31 - 1, description="only changes with a larger id (the cursor)"),
+        ] = None,
+        since_run: Annotated[
+            int | None,
+            Query(
+                ge=0,
+                le=2**31 - 1,
+                description="changes of later runs, and reviewers' and normalize changes "
+                "recorded since this run started",
+            ),
+        ] = None,
+        since: Annotated[datetime | None, Query(description="changes at or after")] = None,
+        limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     ) -> list[dict[str, Any]]:
-        """Changes of current values after a run, or at/after a time (oldest first)."""
-        return queries.changes_since(s, since_run, _utc(since))
+        """Changes of served values and residents, oldest first; filters combine.
+
+        To follow the feed without missing anything, keep the largest `id` seen and ask for
+        `since_id` = that id: every change gets an id, whoever made it (a cycle, a reviewer,
+        `imgcrawl normalize`).
+        """
+        rows = queries.changes_since(s, since_run, _utc(since), since_id, limit)
+        return [_change_without_names(c) for c in rows] if hide_names else rows
 
     @app.get("/api/runs", response_model=list[RunOut], dependencies=guarded)
     def list_runs(s: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict]:
