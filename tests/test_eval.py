@@ -37,7 +37,9 @@ def test_the_corpus_covers_the_variety_the_issue_asks_for():
 def test_the_corpus_meets_its_floors(corpus_report):
     floors = evaluation.read_floors(evaluation.floors_path(evaluation.DEFAULT_CORPUS))["floors"]
     assert len(floors) >= 20  # the family figures and every indicator's F1 are pinned
-    evaluation.check_floors(corpus_report.figures(), evaluation.floors_path(evaluation.DEFAULT_CORPUS))
+    evaluation.check_floors(
+        corpus_report.figures(), evaluation.floors_path(evaluation.DEFAULT_CORPUS)
+    )
 
 
 def test_the_heldout_corpus_meets_its_floors():
@@ -120,12 +122,30 @@ def test_scoring_counts_wrong_values_silence_and_spurious_residents(tmp_path):
         {
             "indicators": {},
             "residents": [
-                {"name": "Ana Ruiz", "pgy": "PGY-1", "class_year": None, "chief": False,
-                 "school": "St. George's University", "school_type": "IMG_CARIBBEAN"},
-                {"name": "Ben Cole", "pgy": "PGY-1", "class_year": None, "chief": False,
-                 "school": "Emory University School of Medicine", "school_type": "US_MD"},
-                {"name": "Cy Dunn", "pgy": "PGY-1", "class_year": None, "chief": False,
-                 "school": None, "school_type": "UNKNOWN"},
+                {
+                    "name": "Ana Ruiz",
+                    "pgy": "PGY-1",
+                    "class_year": None,
+                    "chief": False,
+                    "school": "St. George's University",
+                    "school_type": "IMG_CARIBBEAN",
+                },
+                {
+                    "name": "Ben Cole",
+                    "pgy": "PGY-1",
+                    "class_year": None,
+                    "chief": False,
+                    "school": "Emory University School of Medicine",
+                    "school_type": "US_MD",
+                },
+                {
+                    "name": "Cy Dunn",
+                    "pgy": "PGY-1",
+                    "class_year": None,
+                    "chief": False,
+                    "school": None,
+                    "school_type": "UNKNOWN",
+                },
             ],
         },
     )

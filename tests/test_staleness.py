@@ -11,9 +11,7 @@ NOV_2026 = date(2026, 11, 1)
 
 
 def stale(html: str, as_of: date | None = NOV_2026) -> list[dict]:
-    return [
-        f.detail for f in extract_staleness(html_to_document(html), as_of) if f.value is True
-    ]
+    return [f.detail for f in extract_staleness(html_to_document(html), as_of) if f.value is True]
 
 
 @pytest.mark.parametrize(
