@@ -82,7 +82,11 @@ def test_the_program_page_links_every_value_to_its_evidence_and_lists_residents(
     assert "US_MD" in ana and "(IMG)" not in ana
     # Roster values say what they were computed from.
     share = re.search(r'<tr id="roster.img_share">(.*?)</tr>', page, re.S).group(1)
-    assert "roster line" in share or "residents below" in share
+    assert "computed from 3 roster line(s)" in share and "/residents.html" in share
+    # ... and open on the lines they count, the first one highlighted in its page.
+    item = client.get(f"/review/items/{value_id(db, 'roster.img_share')}").text
+    counted = re.findall(r'<li>“(.*?)” · <a href="/review/residents/\d+">in context</a>', item)
+    assert len(counted) == 3 and "<mark>Ana Ruiz, MD - Harvard Medical School</mark>" in item
     # A resident's line, highlighted in the roster page.
     resident = re.search(r'<a href="/review/residents/(\d+)">in context</a>', priya).group(1)
     shown = client.get(f"/review/residents/{resident}").text

@@ -91,16 +91,9 @@ def _queue_total(
 
 def _resident_for_line(session: Any, line: dict[str, Any]) -> Resident | None:
     """The stored resident behind one roster line of a value's evidence."""
-    return session.scalars(
-        select(Resident)
-        .where(
-            Resident.capture_id == line["capture_id"],
-            Resident.start == line["start"],
-            Resident.end == line["end"],
-        )
-        .order_by(Resident.id.desc())
-        .limit(1)
-    ).first()
+    if line.get("resident_id") is not None:
+        return session.get(Resident, line["resident_id"])
+    return None
 
 
 def _item_evidence(session: Any, store: CaptureStore, data: dict[str, Any]) -> dict[str, Any]:
@@ -119,11 +112,8 @@ def _item_evidence(session: Any, store: CaptureStore, data: dict[str, Any]) -> d
         )
         return {"placed": placed, "lines": [], "capture_id": finding.capture_id}
     if found and found.get("kind") == "roster" and found.get("residents"):
-        lines = []
-        for line in found["residents"]:
-            resident = _resident_for_line(session, line)
-            lines.append({**line, "resident_id": resident.id if resident else None})
-        first, resident = found["residents"][0], _resident_for_line(session, found["residents"][0])
+        lines = found["residents"]  # each with its resident_id (db/queries.py roster_evidence)
+        first, resident = lines[0], _resident_for_line(session, lines[0])
         placed = evidence.quote_in_context(
             session,
             store,
@@ -146,27 +136,18 @@ def _capture_facts(session: Any, capture_id: int | None) -> dict[str, Any]:
     return {"capture": capture, "url": page.url, "is_pdf": kind == "application/pdf"}
 
 
-def _residents(session: Any, program_id: str, listed: list[dict[str, Any]]) -> list[dict]:
+def _residents(session: Any, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The program's residents, each with the stored roster line it was read from (its quote,
-    and the resident row to open it highlighted in the page)."""
-    latest: dict[tuple[str, str], Resident] = {}
-    rows = session.execute(
-        select(Resident, Page.url)
-        .join(Capture, Capture.id == Resident.capture_id)
-        .join(Page, Page.id == Capture.page_id)
-        .where(Resident.program_id == program_id)
-        .order_by(Resident.id.desc())
-    )
-    for resident, url in rows:
-        latest.setdefault((resident.name.casefold(), url), resident)
+    and its id to open it highlighted in the page)."""
+    ids = [entry["resident_id"] for entry in listed if entry.get("resident_id") is not None]
+    stored = {r.id: r for r in session.scalars(select(Resident).where(Resident.id.in_(ids)))}
     out = []
     for entry in listed:
-        stored = latest.get(((entry.get("name") or "").casefold(), entry.get("url")))
+        resident = stored.get(entry.get("resident_id"))
         out.append(
             {
                 **entry,
-                "resident_id": stored.id if stored else None,
-                "quote": stored.quote if stored else None,
+                "quote": resident.quote if resident else None,
                 "img": entry.get("school_type") in ("IMG_CARIBBEAN", "IMG_OTHER"),
             }
         )
@@ -305,7 +286,7 @@ def review_router(store: CaptureStore) -> APIRouter:
                     )
                 ).all()
             )
-            residents = _residents(session, program_id, program["residents"])
+            residents = _residents(session, program["residents"])
         return _render(
             request,
             "program.html",
