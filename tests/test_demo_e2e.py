@@ -164,6 +164,11 @@ def test_show_prints_the_quotes_behind_the_values(demo_run):
     with db.session() as session:
         values = queries.program_values(session, program_id)["values"]
     for entry in values.values():
-        if "evidence" in entry:
-            assert entry["evidence"]["quote"] in result.stdout
-            assert entry["evidence"]["url"] in result.stdout
+        evidence = entry.get("evidence")
+        if evidence and evidence["kind"] == "roster":
+            # A roster figure: its roster pages, and every resident it counts in the list.
+            assert all(page["url"] in result.stdout for page in evidence["pages"])
+            assert all(line["name"] in result.stdout for line in evidence["residents"])
+        elif evidence:
+            assert evidence["quote"] in result.stdout
+            assert evidence["url"] in result.stdout
