@@ -37,11 +37,7 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
     dropped = Counter(
         session.scalars(select(Page.dropped_reason).where(Page.dropped_run_id == run_id))
     )
-    robots = {
-        key.rsplit("/", 1)[1]: value
-        for key, value in scrapy_stats.items()
-        if key.startswith("imgcrawl/robots_skipped/")
-    }
+    robots = _per_program(scrapy_stats, "imgcrawl/robots_skipped/")
     program_ids = run.program_ids or [
         p for p in session.scalars(select(Program.id).where(Program.active.is_(True)))
     ]
@@ -78,6 +74,10 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         "failed_by_reason": dict(sorted(failed.items())),
         "robots_skipped": sum(robots.values()),
         "robots_skipped_by_program": dict(sorted(robots.items())),
+        # Pages found but not requested because the program's page budget was spent.
+        "pages_over_budget": dict(
+            sorted(_per_program(scrapy_stats, "imgcrawl/budget/dropped/").items())
+        ),
         "blocked_private_address": scrapy_stats.get("safety/blocked", 0),
         "bytes_downloaded": scrapy_stats.get("downloader/response_bytes", 0),
         "bodies_stored": scrapy_stats.get("imgcrawl/bodies_stored", 0),
@@ -101,6 +101,11 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         if run.finished_at
         else None,
     }
+
+
+def _per_program(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    """Program id -> value of the Scrapy stats named PREFIX<program id>."""
+    return {key[len(prefix) :]: value for key, value in stats.items() if key.startswith(prefix)}
 
 
 def _rendered_pages(session: Session, run_id: int) -> list[dict[str, str]]:

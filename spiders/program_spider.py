@@ -6,7 +6,7 @@ Navigation only: every response (or failure) becomes a CaptureItem; nothing is e
 from __future__ import annotations
 
 import json
-from collections import Counter
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +44,12 @@ from crawler.middlewares import BlockedAddress
 from crawler.safe_resolver import REFUSED_NAMES
 from spiders.link_scoring import expected_type, score_link
 
+logger = logging.getLogger(__name__)
+
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
+# URLs the budget left out, listed in the stats per program: enough to see what kind of pages
+# were missed without storing a whole site's link graph on the run.
+DROPPED_URLS_KEPT = 20
 DOCUMENT_EXTENSIONS = (".pdf",)
 FAILURE_REASONS = (
     # Scrapy 2.19 wraps download errors in its own types; the Twisted ones are kept for older
@@ -80,23 +85,28 @@ class ProgramSpider(scrapy.Spider):
     """Crawls every program listed in the IMGCRAWL_PROGRAMS_FILE JSON.
 
     Each entry: {"id", "website", "allowed_domains", "known_pages"}. Links are followed within
-    the program's allowed domains, highest score first, up to IMGCRAWL_MAX_DEPTH and
-    IMGCRAWL_PAGE_BUDGET requests per program. A known page is asked for conditionally (its
-    ETag / Last-Modified); on 304 its links are read from the archived body instead.
+    the program's allowed domains, highest score first, up to IMGCRAWL_MAX_DEPTH clicks and
+    IMGCRAWL_PAGE_BUDGET distinct pages requested per program (a link to a page already
+    requested costs nothing; a page read from the archive because it is not due costs nothing).
+    A known page is asked for conditionally (its ETag / Last-Modified); on 304 its links are
+    read from the archived body instead.
     """
 
     name = "programs"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.requests_per_program: Counter[str] = Counter()
+        # The page budget counts distinct pages requested, not links seen: a menu repeated on
+        # every page links to the same dozen URLs each time. Per program, the canonical URLs
+        # requested, and those the budget left out (so each is counted once).
+        self.requested: dict[str, set[str]] = {}
+        self.over_budget: dict[str, set[str]] = {}
         self.domains: dict[str, tuple[str, ...]] = {}
         self.known_pages: dict[str, dict[str, dict[str, Any]]] = {}
         self.not_due_seen: set[tuple[str, str]] = set()
         self.render_modes: dict[str, str] = {}
         self.actions: dict[str, list[dict[str, Any]] | None] = {}
         self.action_xpaths: dict[str, tuple[str, ...]] = {}
-        self.routes_seen: set[str] = set()
         self.browser = False
         self.browser_config: BrowserConfig | None = None
         # Domains are checked by host below: Scrapy's allow_domains compares host:port.
@@ -137,15 +147,13 @@ class ProgramSpider(scrapy.Spider):
         self, program_id: str, url: str, depth: int, score: int, expected: str | None = None
     ) -> Iterator[Any]:
         """A request for URL; or, for a known page that is not due, its archived links."""
-        if self.requests_per_program[program_id] >= self.budget:
-            self.crawler.stats.inc_value("imgcrawl/budget_exhausted")
-            return
-        known = self.known_pages[program_id].get(canonical(url))
+        key = canonical(url)
+        known = self.known_pages[program_id].get(key)
         if known and not known.get("due", True):
-            if (program_id, canonical(url)) in self.not_due_seen:
+            # Read from the archive, not requested: it costs no budget.
+            if (program_id, key) in self.not_due_seen:
                 return
-            self.not_due_seen.add((program_id, canonical(url)))
-            self.requests_per_program[program_id] += 1
+            self.not_due_seen.add((program_id, key))
             yield CaptureItem(
                 program_id=program_id,
                 url=canonical(url),
@@ -169,7 +177,8 @@ class ProgramSpider(scrapy.Spider):
         if is_route(urlparse(url).fragment):
             yield from self._visit_route(program_id, url, depth, score, expected)
             return
-        self.requests_per_program[program_id] += 1
+        if not self._within_budget(program_id, key):
+            return
         meta: dict[str, Any] = {
             "program_id": program_id,
             "page_depth": depth,
@@ -200,16 +209,14 @@ class ProgramSpider(scrapy.Spider):
     ) -> Iterator[Any]:
         """A client-side route ("/#/residents") exists only in a browser: render it directly.
 
-        Scrapy's duplicate filter ignores fragments, so routes are deduplicated here.
+        Scrapy's duplicate filter ignores fragments; the budget's set of requested URLs keeps
+        them (canonical() does), so routes are deduplicated there.
         """
         if not self.browser or self.render_modes[program_id] == "static":
             self.crawler.stats.inc_value("imgcrawl/routes_skipped")
             return
-        key = f"{program_id} {canonical(url)}"
-        if key in self.routes_seen:
+        if not self._within_budget(program_id, canonical(url)):
             return
-        self.routes_seen.add(key)
-        self.requests_per_program[program_id] += 1
         self.crawler.stats.inc_value("imgcrawl/rendered/hash_route")
         yield scrapy.Request(
             url,
@@ -224,6 +231,31 @@ class ProgramSpider(scrapy.Spider):
                 **self._browser_meta(program_id, "hash_route"),
             },
         )
+
+    def _within_budget(self, program_id: str, key: str) -> bool:
+        """True if canonical URL KEY is to be requested now: not requested before for this
+        program, and the program's budget not spent. Counts what the budget leaves out, each
+        URL once: `imgcrawl/budget/dropped[/<program>]`, the first DROPPED_URLS_KEPT of them in
+        `imgcrawl/budget/dropped_urls/<program>`, and `imgcrawl/budget/exhausted` (programs)."""
+        requested = self.requested.setdefault(program_id, set())
+        if key in requested:
+            return False
+        if len(requested) < self.budget:
+            requested.add(key)
+            return True
+        dropped = self.over_budget.setdefault(program_id, set())
+        if key not in dropped:
+            stats = self.crawler.stats
+            if not dropped:
+                stats.inc_value("imgcrawl/budget/exhausted")
+                logger.info("page budget of %s spent (%d pages)", program_id, self.budget)
+            dropped.add(key)
+            stats.inc_value("imgcrawl/budget/dropped")
+            stats.inc_value(f"imgcrawl/budget/dropped/{program_id}")
+            if len(dropped) <= DROPPED_URLS_KEPT:
+                urls = stats.get_value(f"imgcrawl/budget/dropped_urls/{program_id}") or []
+                stats.set_value(f"imgcrawl/budget/dropped_urls/{program_id}", [*urls, key])
+        return False
 
     def _browser_meta(self, program_id: str, reason: str) -> dict[str, Any]:
         """Meta keys that send a request to the browser, with the program's interactions."""

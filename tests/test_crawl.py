@@ -186,3 +186,73 @@ def test_host_names_resolving_to_private_addresses_are_refused_where_they_resolv
 def test_unknown_program_is_a_clear_error(db, tmp_path):
     with pytest.raises(CrawlError, match="unknown program id"):
         run_cycle(db, tmp_path, CrawlOptions(program_ids=["nope"]))
+
+
+MENU = (
+    ("/about.html", "About"),
+    ("/curriculum.html", "Curriculum"),
+    ("/benefits.html", "Benefits"),
+    ("/people/", "People"),
+    ("/faculty.html", "Faculty"),
+    ("/news.html", "News"),
+    ("/events.html", "Events"),
+    ("/contact.html", "Contact"),
+    ("/apply/", "Apply"),
+    ("/visa.html", "Visa"),
+    ("/wellness.html", "Wellness"),
+    ("/alumni.html", "Alumni"),
+)
+
+
+@pytest.fixture
+def menu_site(tmp_path: Path) -> Path:
+    """14 pages, the same 12-link menu on every one, the roster two clicks deep (via People)."""
+    root = tmp_path / "sites" / "alpha" / "site"
+    menu = "<nav>" + " ".join(f'<a href="{href}">{text}</a>' for href, text in MENU) + "</nav>"
+    pages = {"index.html": "<title>Alpha IM</title>"}
+    for href, text in MENU:
+        name = href.strip("/") + ("/index.html" if href.endswith("/") else "")
+        pages[name] = f"<title>{text}</title><p>{text} of the Alpha program.</p>"
+    pages["people/index.html"] += '<a href="/people/residents.html">Meet our residents</a>'
+    pages["people/residents.html"] = (
+        "<title>Our Residents</title><h1>Current Residents</h1><h2>PGY-1</h2>"
+        "<ul><li>Ana Ruiz, MD - Harvard Medical School</li></ul>"
+    )
+    for name, text in pages.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(menu + text)
+    return tmp_path / "sites"
+
+
+def test_the_budget_counts_distinct_pages_requested_not_links_seen(db, menu_site, tmp_path):
+    with DemoServer(menu_site) as server:
+        register(db, server)
+        run_id = crawl(db, tmp_path / "data", server, page_budget=20)
+        fetched = [path for _, _, path in server.requests if path != "/robots.txt"]
+    with db.session() as session:
+        report = queries.run_summary(session, run_id)["report"]
+        values = queries.program_values(session, "alpha")["values"]
+        stats = session.get(CrawlRun, run_id).stats["scrapy"]
+    assert "/people/residents.html" in fetched  # two clicks deep, behind 13 repeated menus
+    assert sorted(fetched) == sorted(set(fetched)) and len(fetched) == 14
+    assert report["pages_fetched"] == 14
+    assert values["roster.resident_count"]["value"] == 1
+    assert "imgcrawl/budget/dropped" not in stats and report["pages_over_budget"] == {}
+
+
+def test_what_the_budget_drops_is_counted_once_per_page(db, menu_site, tmp_path):
+    with DemoServer(menu_site) as server:
+        register(db, server)
+        run_id = crawl(db, tmp_path / "data", server, page_budget=5)
+        fetched = {path for _, _, path in server.requests if path != "/robots.txt"}
+    with db.session() as session:
+        stats = session.get(CrawlRun, run_id).stats["scrapy"]
+        report = queries.run_summary(session, run_id)["report"]
+    assert len(fetched) == 5  # the home page and the four best-scored menu links
+    # Every other menu page once, however many fetched pages link to it, and the roster if
+    # its People page was among the five.
+    dropped = len(MENU) - 4 + ("/people/" in fetched)
+    assert stats["imgcrawl/budget/dropped"] == stats["imgcrawl/budget/dropped/alpha"] == dropped
+    assert stats["imgcrawl/budget/exhausted"] == 1
+    assert len(stats["imgcrawl/budget/dropped_urls/alpha"]) == dropped
+    assert report["pages_over_budget"] == {"alpha": dropped}
