@@ -53,6 +53,8 @@ TWISTED_DNS_RESOLVER = "crawler.safe_resolver.SafeResolver"  # names are checked
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100) so not even robots.txt is fetched from a forbidden address.
     "crawler.middlewares.SafetyGuardMiddleware": 50,
+    # A redirect hop off the program's domains is refused before robots.txt is asked for it.
+    "crawler.offsite.OffsiteRedirectMiddleware": 60,
     # Sees the robots.txt responses Scrapy fetches and applies their Crawl-delay to the slot.
     "crawler.middlewares.CrawlDelayMiddleware": 110,
 }

@@ -41,7 +41,15 @@ from crawler.capture_store import CaptureStore
 from crawler.interactions import browser_failure, is_crash, page_methods, static_selectors
 from crawler.items import CaptureItem
 from crawler.middlewares import BlockedAddress
-from crawler.safe_resolver import REFUSED_NAMES
+from crawler.offsite import (
+    DOMAINS_META,
+    OFFSITE_REDIRECT,
+    OffsiteRedirect,
+    host,
+    in_domains,
+    offsite_reason,
+)
+from crawler.safe_resolver import BLOCKED, REFUSED_NAMES
 from spiders.link_scoring import expected_type, score_link
 
 logger = logging.getLogger(__name__)
@@ -69,12 +77,6 @@ def canonical(url: str) -> str:
     """The URL a page is stored under: sorted query, no fragment unless it is a client-side
     route ("#/residents"), which names a page of its own."""
     return canonicalize_url(url, keep_fragments=is_route(urlparse(url).fragment))
-
-
-def in_domains(url: str, domains: tuple[str, ...]) -> bool:
-    """True if URL's host is one of DOMAINS or a subdomain of one."""
-    host = (urlparse(url).hostname or "").lower()
-    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 def _now() -> datetime:
@@ -183,6 +185,7 @@ class ProgramSpider(scrapy.Spider):
             "program_id": program_id,
             "page_depth": depth,
             "expected_type": expected,
+            DOMAINS_META: self.domains[program_id],
         }
         # Documents are never rendered: Chromium would hand back its PDF viewer, not the PDF.
         document = urlparse(url).path.lower().endswith(DOCUMENT_EXTENSIONS)
@@ -228,6 +231,7 @@ class ProgramSpider(scrapy.Spider):
                 "program_id": program_id,
                 "page_depth": depth,
                 "expected_type": expected,
+                DOMAINS_META: self.domains[program_id],
                 **self._browser_meta(program_id, "hash_route"),
             },
         )
@@ -273,6 +277,11 @@ class ProgramSpider(scrapy.Spider):
         meta = response.meta
         if meta.get("playwright"):
             self._count_interactions(meta)
+        if not in_domains(response.url, self.domains[meta["program_id"]]):
+            # Redirected (by the server, or in the browser by a script) off the program's
+            # sites: another site's page must not become the program's. Nothing is followed.
+            yield self._failed(response.request, offsite_reason(response.url))
+            return
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
         yield CaptureItem(
             program_id=meta["program_id"],
@@ -323,6 +332,7 @@ class ProgramSpider(scrapy.Spider):
                 "program_id": program_id,
                 "page_depth": meta["page_depth"],
                 "expected_type": meta.get("expected_type"),
+                DOMAINS_META: self.domains[program_id],
                 **self._browser_meta(program_id, reason),
             },
         )
@@ -369,8 +379,10 @@ class ProgramSpider(scrapy.Spider):
             if retry is not None:
                 yield retry
                 return
-        # HttpError and BlockedAddress are IgnoreRequests too, but they are real failures.
-        if failure.check(IgnoreRequest) and not failure.check(HttpError, BlockedAddress):
+        # These are IgnoreRequests too, but they are real failures.
+        if failure.check(IgnoreRequest) and not failure.check(
+            HttpError, BlockedAddress, OffsiteRedirect
+        ):
             if ROBOTS_FORBIDDEN in str(failure.value):
                 self.crawler.stats.inc_value(
                     f"imgcrawl/robots_skipped/{request.meta['program_id']}"
@@ -383,13 +395,13 @@ class ProgramSpider(scrapy.Spider):
             status = response.status
             headers = self._headers(response)
             reason = f"http_{status}"
-        elif failure.check(BlockedAddress):
+        elif failure.check(BlockedAddress, OffsiteRedirect):
             reason = str(failure.value)
         elif request.meta.get("playwright") and browser_failure(failure.value):
             reason = browser_failure(failure.value)
-        elif urlparse(request.url).hostname in REFUSED_NAMES:
+        elif host(request.url) in REFUSED_NAMES:
             # SafeResolver refused the name; the download only saw "no address".
-            reason = REFUSED_NAMES[urlparse(request.url).hostname]
+            reason = REFUSED_NAMES[host(request.url)]
             self.crawler.stats.inc_value("safety/blocked")
         else:
             reason = next(
@@ -401,14 +413,32 @@ class ProgramSpider(scrapy.Spider):
                 None,
             )
             reason = reason or f"error: {type(failure.value).__name__}: {failure.value}"[:300]
-        yield CaptureItem(
+        yield self._failed(request, reason, status, headers)
+
+    def _failed(
+        self,
+        request: scrapy.Request,
+        reason: str,
+        status: int | None = None,
+        headers: dict[str, Any] | None = None,
+    ) -> CaptureItem:
+        """A failed capture. A redirect that left the program (another site, a refused
+        address) fails the page the program linked to: its target is no page of the program,
+        and the failure carries the first redirect's status."""
+        url = request.url
+        redirects = request.meta.get("redirect_urls")
+        if redirects and reason.startswith((OFFSITE_REDIRECT, BLOCKED)):
+            url = redirects[0]
+            first = (request.meta.get("redirect_reasons") or [None])[0]
+            status = first if isinstance(first, int) else status
+        return CaptureItem(
             program_id=request.meta["program_id"],
-            url=canonical(request.url),
-            requested_url=canonical(request.url),
+            url=canonical(url),
+            requested_url=canonical(url),
             fetched_at=_now(),
             depth=request.meta["page_depth"],
             status=status,
-            headers=headers,
+            headers=headers or {},
             error=reason,
         )
 
@@ -423,7 +453,7 @@ class ProgramSpider(scrapy.Spider):
         self.crawler.stats.inc_value("imgcrawl/browser/crash_retries")
         meta = {
             key: request.meta[key]
-            for key in ("program_id", "page_depth", "expected_type", "render_reason")
+            for key in ("program_id", "page_depth", "expected_type", "render_reason", DOMAINS_META)
             if key in request.meta
         }
         meta.update(self._browser_meta(meta["program_id"], meta["render_reason"]))

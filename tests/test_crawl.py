@@ -256,3 +256,80 @@ def test_what_the_budget_drops_is_counted_once_per_page(db, menu_site, tmp_path)
     assert stats["imgcrawl/budget/exhausted"] == 1
     assert len(stats["imgcrawl/budget/dropped_urls/alpha"]) == dropped
     assert report["pages_over_budget"] == {"alpha": dropped}
+
+
+def test_a_redirect_off_the_programs_domains_is_a_failed_capture_not_its_page(db, tmp_path):
+    sites = tmp_path / "sites"
+    for site, pages in {
+        "alpha": {
+            "index.html": '<title>Alpha IM</title><a href="/visa.html">Visa</a>'
+            '<a href="/policies.html">Policies</a>',
+            "policies.html": "<title>Policies</title><p>We sponsor J-1 visas.</p>",
+        },
+        "beta": {
+            "visa.html": '<title>Visa</title><p>We sponsor H-1B visas.</p><a href="/more.html">'
+            'More</a><a href="{{site:alpha}}/hidden.html">Alpha hidden</a>',
+            "more.html": "<p>Beta more.</p>",
+        },
+    }.items():
+        (sites / site / "site").mkdir(parents=True)
+        for name, text in pages.items():
+            (sites / site / "site" / name).write_text(text)
+    (sites / "alpha" / "site" / "_redirects").write_text("/visa.html {{site:beta}}/visa.html 302\n")
+    with DemoServer(sites) as server:
+        register(db, server)
+        run_id = crawl(db, tmp_path / "data", server)
+        beta_requests = [path for site, _, path in server.requests if site == "beta"]
+        alpha = server.url("alpha")
+        target = server.url("beta") + "/visa.html"
+    with db.session() as session:
+        pages = session.scalars(select(Page.url).where(Page.program_id == "alpha")).all()
+        visa = session.scalars(
+            select(Capture).join(Page).where(Page.url == f"{alpha}/visa.html")
+        ).one()
+        report = queries.run_summary(session, run_id)["report"]
+        values = queries.program_values(session, "alpha")["values"]
+        stats = session.get(CrawlRun, run_id).stats["scrapy"]
+    assert beta_requests == []  # not even beta's robots.txt
+    assert sorted(pages) == [f"{alpha}/", f"{alpha}/policies.html", f"{alpha}/visa.html"]
+    assert (visa.error, visa.http_status) == (f"offsite_redirect: {target}", 302)
+    assert report["failed_by_reason"] == {"offsite_redirect": 1}
+    assert stats["offsite/redirects_refused"] == 1
+    assert "visa.h1b" not in values  # beta's statement is not alpha's
+    assert values["visa.j1"]["value"] == "yes"
+
+
+def test_a_redirect_into_a_private_address_fails_the_page_that_was_linked(db, site, tmp_path):
+    internal_sites = tmp_path / "internal"
+    (internal_sites / "intranet" / "site").mkdir(parents=True)
+    (internal_sites / "intranet" / "site" / "admin.html").write_text("<p>INTERNAL-SECRET</p>")
+    # The internal service on 127.0.0.1, which only the name localhost resolves to; the
+    # program's domains name it, so only the address check stands in the way.
+    with DemoServer(internal_sites, first_address=1) as internal, DemoServer(site) as server:
+        (site / "alpha" / "site" / "_redirects").write_text(
+            f"/visa.html http://localhost:{internal.port}/admin.html 302\n"
+        )
+        import_programs(
+            db,
+            [
+                ProgramRecord(
+                    id="alpha",
+                    name="Alpha IM",
+                    website=server.url("alpha") + "/",
+                    allowed_domains=[server.sites["alpha"].host, "localhost"],
+                )
+            ],
+        )
+        run_id = crawl(db, tmp_path / "data", server)
+        alpha = server.url("alpha")
+    assert internal.requests == []
+    with db.session() as session:
+        pages = session.scalars(select(Page.url)).all()
+        visa = session.scalars(
+            select(Capture).join(Page).where(Page.url == f"{alpha}/visa.html")
+        ).one()
+        report = queries.run_summary(session, run_id)["report"]
+    assert not any("localhost" in url for url in pages)
+    assert visa.error == "blocked_private_address: localhost resolves to 127.0.0.1"
+    assert visa.http_status == 302
+    assert report["blocked_private_address"] == 1
