@@ -11,13 +11,11 @@ import os
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 from scrapy.http import TextResponse
 from scrapy.settings import BaseSettings
 
 from crawler.interactions import LOAD_MORE_TEXT, Limits
-from crawler.safe_resolver import is_private
 
 DEFAULT_EXECUTABLE = "/usr/bin/chromium"
 # What the issue and this machine call for: no sandbox as root, nothing phoning home.
@@ -118,28 +116,17 @@ def browser_available() -> bool:
     return os.access(executable(), os.X_OK)
 
 
-# Hosts a page's scripts may reach although they are private (the demo server); set by the
-# spider from IMGCRAWL_ALLOW_PRIVATE_HOSTS. The browser does its own DNS, so scripts are held
-# to literal addresses here; names are left to the allowed-domain links the spider follows.
-ALLOWED_PRIVATE_HOSTS: set[str] = set()
-
-
 def abort_request(request: Any) -> bool:
-    """Playwright route filter: no images, media or fonts, and no private literal addresses."""
-    if request.resource_type in BLOCKED_RESOURCES:
-        return True
-    host = (urlparse(request.url).hostname or "").lower()
-    if host in ALLOWED_PRIVATE_HOSTS:
-        return False
-    try:
-        return is_private(host)
-    except ValueError:
-        return False
+    """Playwright route filter: no images, media or fonts. Where a page may connect at all is
+    crawler/browser_guard.py's concern."""
+    return request.resource_type in BLOCKED_RESOURCES
 
 
 def browser_settings(config: BrowserConfig) -> dict[str, Any]:
     """Scrapy settings that install scrapy-playwright for this run."""
-    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    # scrapy-playwright's handler, launching Chromium behind the egress proxy that refuses
+    # private addresses (Chromium resolves names and follows redirects by itself).
+    handler = "crawler.egress_proxy.GuardedPlaywrightHandler"
     return {
         "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",

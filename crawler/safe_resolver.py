@@ -20,10 +20,23 @@ BLOCKED = "blocked_private_address"
 REFUSED_NAMES: dict[str, str] = {}
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits and may be translated to it
+# on the way (NAT64, RFC 6052; the deprecated IPv4-compatible form).
+IPV4_EMBEDDING = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
+
+
 def is_private(address: str) -> bool:
-    """Loopback, private, link-local, reserved or multicast: anything not on the internet."""
+    """Loopback, private, link-local, reserved or multicast: anything not on the internet.
+    An IPv6 address is judged by the IPv4 address it embeds too (mapped, NAT64, 6to4, Teredo)."""
     ip = ipaddress.ip_address(address)
-    return not ip.is_global or ip.is_multicast
+    if not ip.is_global or ip.is_multicast:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        if any(ip in network for network in IPV4_EMBEDDING):
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        return any(v4 is not None and is_private(str(v4)) for v4 in embedded)
+    return False
 
 
 class SafeResolver(CachingThreadedResolver):

@@ -36,7 +36,8 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from w3lib.url import canonicalize_url
 
-from crawler.browser import ALLOWED_PRIVATE_HOSTS, BrowserConfig, is_route, needs_browser
+from crawler.browser import BrowserConfig, is_route, needs_browser
+from crawler.browser_guard import PageGuard, refused_navigation
 from crawler.capture_store import CaptureStore
 from crawler.interactions import browser_failure, is_crash, page_methods, static_selectors
 from crawler.items import CaptureItem
@@ -111,6 +112,7 @@ class ProgramSpider(scrapy.Spider):
         self.action_xpaths: dict[str, tuple[str, ...]] = {}
         self.browser = False
         self.browser_config: BrowserConfig | None = None
+        self.page_guard: PageGuard | None = None
         # Domains are checked by host below: Scrapy's allow_domains compares host:port.
         # PDFs are followed (rosters and visa policies are often posted as PDFs).
         self.link_extractor = LinkExtractor(
@@ -128,9 +130,6 @@ class ProgramSpider(scrapy.Spider):
         spider.browser = settings.getbool("IMGCRAWL_BROWSER")
         if spider.browser:
             spider.browser_config = BrowserConfig.from_settings(settings)
-        ALLOWED_PRIVATE_HOSTS.update(
-            h.lower() for h in settings.getlist("IMGCRAWL_ALLOW_PRIVATE_HOSTS")
-        )
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -262,11 +261,15 @@ class ProgramSpider(scrapy.Spider):
         return False
 
     def _browser_meta(self, program_id: str, reason: str) -> dict[str, Any]:
-        """Meta keys that send a request to the browser, with the program's interactions."""
+        """Meta keys that send a request to the browser, with the program's interactions and
+        the guard on what the page may reach (crawler/browser_guard.py)."""
         assert self.browser_config is not None
+        if self.page_guard is None:
+            self.page_guard = PageGuard(self.crawler)
         return {
             "playwright": True,
             "render_reason": reason,
+            "playwright_page_init_callback": self.page_guard.init_page,
             "playwright_page_methods": page_methods(
                 self.actions[program_id], self.browser_config.limits
             ),
@@ -280,7 +283,8 @@ class ProgramSpider(scrapy.Spider):
         if not in_domains(response.url, self.domains[meta["program_id"]]):
             # Redirected (by the server, or in the browser by a script) off the program's
             # sites: another site's page must not become the program's. Nothing is followed.
-            yield self._failed(response.request, offsite_reason(response.url))
+            reason = refused_navigation(meta) or offsite_reason(response.url)
+            yield self._failed(response.request, reason)
             return
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
         yield CaptureItem(
@@ -397,6 +401,10 @@ class ProgramSpider(scrapy.Spider):
             reason = f"http_{status}"
         elif failure.check(BlockedAddress, OffsiteRedirect):
             reason = str(failure.value)
+        elif request.meta.get("playwright") and refused_navigation(request.meta):
+            # The egress proxy refused the page or a redirect of it (counted by the guard);
+            # Chromium only says the proxy failed.
+            reason = refused_navigation(request.meta)
         elif request.meta.get("playwright") and browser_failure(failure.value):
             reason = browser_failure(failure.value)
         elif host(request.url) in REFUSED_NAMES:

@@ -9,6 +9,7 @@ from crawler.capture_store import CaptureStore
 from crawler.demo_server import DemoServer
 from crawler.orchestrate import CrawlError, CrawlOptions, run_cycle
 from crawler.programs_io import ProgramRecord, import_programs
+from crawler.safe_resolver import is_private
 from db import queries
 from db.models import Capture, CrawlRun, Page, Program
 
@@ -181,6 +182,20 @@ def test_host_names_resolving_to_private_addresses_are_refused_where_they_resolv
         report = queries.run_summary(session, run_id)["report"]
     assert [c.error for c in captures] == [reason]
     assert report["blocked_private_address"] == (0 if allowed else 1)
+
+
+@pytest.mark.parametrize(
+    "address, private",
+    [
+        ("::ffff:127.0.0.1", True),  # IPv4-mapped loopback
+        ("64:ff9b::a00:1", True),  # NAT64 of 10.0.0.1
+        ("2002:a9fe:a9fe::", True),  # 6to4 of 169.254.169.254, the cloud metadata address
+        ("::ffff:8.8.8.8", False),
+        ("2606:4700::1111", False),
+    ],
+)
+def test_ipv6_forms_of_private_ipv4_addresses_are_private(address, private):
+    assert is_private(address) is private
 
 
 def test_unknown_program_is_a_clear_error(db, tmp_path):
