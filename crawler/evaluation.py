@@ -295,9 +295,7 @@ def _score_residents(report: EvalReport, case: Case, residents: list[dict[str, A
         roster[figure][0] += right
         roster[figure][1] += 1
     if len(residents) != len(expected):
-        report.mistakes.append(
-            Mistake(case.id, "resident_count", len(expected), len(residents))
-        )
+        report.mistakes.append(Mistake(case.id, "resident_count", len(expected), len(residents)))
     found = {_name_key(r["name"]): r for r in residents}
     roster["resident_recall"][1] += len(expected)
     roster["resident_precision"][1] += len(residents)
