@@ -947,6 +947,7 @@ def _report_table(summary: dict[str, Any]) -> Table:
         ("pages unchanged", r.get("pages_unchanged")),
         ("pages failed", f"{r.get('pages_failed')} ({failed})"),
         ("skipped by robots.txt", r.get("robots_skipped")),
+        ("robots.txt unreadable (pages)", r.get("robots_unavailable")),
         ("blocked private addresses", r.get("blocked_private_address")),
         ("pages rendered", _rendered(r)),
         ("browser", _browser_figures(r)),

@@ -38,6 +38,8 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         session.scalars(select(Page.dropped_reason).where(Page.dropped_run_id == run_id))
     )
     robots = _per_program(scrapy_stats, "imgcrawl/robots_skipped/")
+    # Pages not fetched because their host's robots.txt could not be read (5xx, timeout...).
+    robots_unavailable = _per_program(scrapy_stats, "imgcrawl/robots_unavailable/")
     program_ids = run.program_ids or [
         p for p in session.scalars(select(Program.id).where(Program.active.is_(True)))
     ]
@@ -78,6 +80,8 @@ def build_report(session: Session, run_id: int) -> dict[str, Any]:
         "pages_over_budget": dict(
             sorted(_per_program(scrapy_stats, "imgcrawl/budget/dropped/").items())
         ),
+        "robots_unavailable": sum(robots_unavailable.values()),
+        "robots_unavailable_by_program": dict(sorted(robots_unavailable.items())),
         "blocked_private_address": scrapy_stats.get("safety/blocked", 0),
         "bytes_downloaded": scrapy_stats.get("downloader/response_bytes", 0),
         "bodies_stored": scrapy_stats.get("imgcrawl/bodies_stored", 0),

@@ -13,8 +13,9 @@ SPIDER_MODULES = ["spiders"]
 IMGCRAWL_CONTACT_URL = "https://github.com/imgcrawl/imgcrawl#contact"
 IMGCRAWL_USER_AGENT_NAME = "imgcrawl/0.1"
 
-# Politeness: robots.txt (and its Crawl-delay, see CrawlDelayMiddleware), a per-domain delay
-# and a small per-domain concurrency.
+# Politeness: robots.txt (StrictRobotsTxtMiddleware: a host whose robots.txt cannot be read is
+# not crawled; its Crawl-delay, see CrawlDelayMiddleware), a per-domain delay and a small
+# per-domain concurrency.
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
@@ -55,6 +56,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SafetyGuardMiddleware": 50,
     # A redirect hop off the program's domains is refused before robots.txt is asked for it.
     "crawler.offsite.OffsiteRedirectMiddleware": 60,
+    # Scrapy's robots.txt middleware lets requests through unchecked when several wait for one
+    # robots.txt, and takes an unreadable robots.txt for none: ours, in its place.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.StrictRobotsTxtMiddleware": 100,
     # Sees the robots.txt responses Scrapy fetches and applies their Crawl-delay to the slot.
     "crawler.middlewares.CrawlDelayMiddleware": 110,
 }

@@ -41,7 +41,7 @@ from crawler.browser_guard import PageGuard, refused_navigation
 from crawler.capture_store import CaptureStore
 from crawler.interactions import browser_failure, is_crash, page_methods, static_selectors
 from crawler.items import CaptureItem
-from crawler.middlewares import BlockedAddress
+from crawler.middlewares import BlockedAddress, RobotsUnavailable
 from crawler.offsite import (
     DOMAINS_META,
     OFFSITE_REDIRECT,
@@ -376,8 +376,11 @@ class ProgramSpider(scrapy.Spider):
             )
 
     def record_failure(self, failure: Failure) -> Iterator[CaptureItem]:
-        """A failed fetch is a capture with a reason; robots.txt refusals are only counted."""
+        """A failed fetch is a capture with a reason; pages robots.txt forbids are only counted."""
         request = failure.request
+        if failure.check(RobotsUnavailable):
+            yield self._robots_unavailable(request, failure.value)
+            return
         if request.meta.get("playwright") and is_crash(failure.value):
             retry = self._retry_after_crash(request)
             if retry is not None:
@@ -449,6 +452,25 @@ class ProgramSpider(scrapy.Spider):
             headers=headers or {},
             error=reason,
         )
+
+    def _robots_unavailable(self, request: scrapy.Request, error: RobotsUnavailable) -> CaptureItem:
+        """A page not fetched because its host's robots.txt could not be read. The reason says
+        why: our safety guard refused the host, the host could not be reached (the reason of
+        the robots.txt download first, as for a page), or robots.txt answered no rules."""
+        program_id = request.meta["program_id"]
+        name = host(request.url)
+        if name in REFUSED_NAMES:
+            # SafeResolver refused the name when robots.txt was asked for: as for a page.
+            reason = REFUSED_NAMES[name]
+            self.crawler.stats.inc_value("safety/blocked")
+        else:
+            self.crawler.stats.inc_value(f"imgcrawl/robots_unavailable/{program_id}")
+            cause = next(
+                (name for types, name in FAILURE_REASONS if isinstance(error.cause, types)),
+                None,
+            )
+            reason = f"{cause}: {error}" if cause else str(error)
+        return self._failed(request, reason[:500])
 
     def _retry_after_crash(self, request: scrapy.Request) -> scrapy.Request | None:
         """The same page again if its browser died and retries are left (the browser is
