@@ -1,7 +1,9 @@
 """Which pages a program's current values are read from, and which body of each.
 
-A page counts until a cycle drops it, and it is dropped only for one of two reasons:
+A page counts until a cycle drops it, and it is dropped only for one of three reasons:
 - it is gone: the site answered 404 or 410;
+- it moved off the program's site: a permanent redirect (301/308) to another domain, whose
+  statements are never the program's (a temporary one, say a login bounce, is a failure);
 - it is no longer linked: a cycle reached the site and no page it read (or still holds)
   links to it any more.
 A page that failed transiently (timeout, 5xx, connection refused) or was simply not reached
@@ -21,10 +23,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crawler.offsite import OFFSITE_REDIRECT
 from db.models import Capture, Extraction, Page
 from normalizers import extract
 
 GONE_STATUSES = (404, 410)
+PERMANENT_REDIRECTS = (301, 308)
 REDIRECTED_FROM = "X-Imgcrawl-Redirected-From"  # header the spider stores on redirected pages
 
 
@@ -122,6 +126,9 @@ def update_membership(session: Session, program_id: str, run_id: int) -> Members
         if capture.http_status in GONE_STATUSES:
             if page.dropped_run_id is None:
                 _drop(page, run_id, "gone", result)
+        elif _moved_offsite(capture):
+            if page.dropped_run_id is None:
+                _drop(page, run_id, "moved_offsite", result)
         elif capture.error is None and page.dropped_run_id is not None:
             page.dropped_run_id = page.dropped_reason = None
             result.restored.append(page.url)
@@ -145,6 +152,12 @@ def update_membership(session: Session, program_id: str, run_id: int) -> Members
     for page_id in unvisited - kept:
         _drop(pages[page_id], run_id, "unlinked", result)
     return result
+
+
+def _moved_offsite(capture: Capture) -> bool:
+    return capture.http_status in PERMANENT_REDIRECTS and (capture.error or "").startswith(
+        OFFSITE_REDIRECT
+    )
 
 
 def _drop(page: Page, run_id: int, reason: str, result: Membership) -> None:

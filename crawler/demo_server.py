@@ -178,8 +178,6 @@ class DemoServer:
         self._lock = threading.Lock()
         self._servers: list[ThreadingHTTPServer] = []
         self._threads: list[threading.Thread] = []
-        self._redirects: dict[str, dict[str, tuple[str, int]]] = {}
-        self._delays: dict[str, dict[str, float]] = {}
 
     def url(self, site_id: str) -> str:
         return f"http://{self.sites[site_id].host}:{self.port}"
@@ -209,20 +207,15 @@ class DemoServer:
             if len(line.split()) >= 2 and not line.lstrip().startswith("#")
         ]
 
+    # Read on every request, like the pages, so a test can change a site between cycles.
     def redirects(self, site: DemoSite) -> dict[str, tuple[str, int]]:
-        if site.id not in self._redirects:
-            self._redirects[site.id] = {
-                parts[0]: (parts[1], int(parts[2]) if len(parts) > 2 else 301)
-                for parts in self._table(site, "_redirects")
-            }
-        return self._redirects[site.id]
+        return {
+            parts[0]: (parts[1], int(parts[2]) if len(parts) > 2 else 301)
+            for parts in self._table(site, "_redirects")
+        }
 
     def delays(self, site: DemoSite) -> dict[str, float]:
-        if site.id not in self._delays:
-            self._delays[site.id] = {
-                parts[0]: float(parts[1]) for parts in self._table(site, "_delays")
-            }
-        return self._delays[site.id]
+        return {parts[0]: float(parts[1]) for parts in self._table(site, "_delays")}
 
     def take_fault(self, site: DemoSite, path: str) -> int | None:
         """The status to fail this request with, if the site's _faults say so."""

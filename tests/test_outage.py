@@ -131,3 +131,27 @@ def test_a_dropped_page_counts_again_once_it_is_read(db, tmp_path):
     assert _values(db)["roster.resident_count"] == 2
     with db.session() as session:
         assert session.scalars(select(Page).where(Page.dropped_reason == "unlinked")).all() == []
+
+
+def test_a_page_moved_off_the_site_for_good_stops_counting_a_temporary_bounce_does_not(
+    db, tmp_path
+):
+    site = write_site(tmp_path / "sites", LINKED_THROUGH_ABOUT)
+    (site / "beta" / "site").mkdir(parents=True)  # another host, not among alpha's domains
+    (site / "beta" / "site" / "visa.html").write_text("<p>We sponsor H-1B visas.</p>")
+    redirects = site / "alpha" / "site" / "_redirects"
+    with DemoServer(site) as server:
+        register(db, server)
+        crawl(db, tmp_path / "data", server)
+        assert _values(db)["visa.h1b"] == "no"
+        # A temporary redirect off the site (a login bounce, say) is a failure, not a move.
+        redirects.write_text("/visa.html {{site:beta}}/visa.html 302\n")
+        bounced = crawl(db, tmp_path / "data", server, now=month_later())
+        assert _values(db)["visa.h1b"] == "no"
+        redirects.write_text("/visa.html {{site:beta}}/visa.html 301\n")
+        moved = crawl(db, tmp_path / "data", server, now=month_later() + timedelta(days=31))
+    values = _values(db)
+    assert "visa.h1b" not in values  # neither alpha's old statement nor beta's
+    assert values["roster.resident_count"] == 2
+    assert _report(db, bounced)["pages_dropped"] == {}
+    assert _report(db, moved)["pages_dropped"] == {"moved_offsite": 1}
