@@ -6,7 +6,7 @@ import re
 
 from normalizers.document import Document, Finding, ResidentRecord
 
-EXTRACTOR = "page_types@1"
+EXTRACTOR = "page_types@2"
 
 # (page type, pattern over URL path + title + headings)
 TYPE_PATTERNS = (
@@ -37,6 +37,17 @@ TYPE_PATTERNS = (
         ),
     ),
 )
+# Without residents read, a page is a roster page only if its address or title says so.
+ROSTER_PATH = re.compile(
+    r"residents?(?:[-_](?:roster|directory|list))?(?:\.\w+)?/?$|roster|house-?staff|class-of"
+    r"|meet-(?:the|our)-(?:residents|interns)|interns(?:\.\w+)?/?$",
+    re.I,
+)
+ROSTER_TITLE = re.compile(
+    r"^\W*(?:our |current |meet (?:the |our )?)?(?:residents|interns|house ?staff)\b|roster"
+    r"|class of|(?:current|our) residents|meet (?:the|our) (?:residents|interns)",
+    re.I,
+)
 FINDING_TYPES = {
     "visa": "visa",
     "elig": "eligibility",
@@ -66,6 +77,8 @@ def classify_page(
     }
     if residents:
         types.add("roster")
-    elif "roster" in types and not re.search(r"resident|intern|roster|class of", signals, re.I):
+    elif "roster" in types and not (ROSTER_PATH.search(path) or ROSTER_TITLE.search(doc.title)):
+        # A heading like "Resident Wellness" or "International Residents" does not make a
+        # roster page; roster pages are re-fetched every cycle, so the type must be earned.
         types.discard("roster")
     return sorted(types) or ["other"]

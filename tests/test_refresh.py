@@ -1,10 +1,15 @@
 from datetime import timedelta
 
+import pytest
+
 from crawler.demo_server import DemoServer
 from crawler.orchestrate import CrawlOptions, run_cycle
 from crawler.refresh import MAX_HOURS, MIN_HOURS, is_due, next_interval
 from db import queries
 from db.models import utcnow
+from normalizers.page_types import classify_page
+from normalizers.roster import extract_residents
+from normalizers.text import html_to_document
 
 from test_crawl import register
 from test_cycles import write_site
@@ -24,6 +29,31 @@ def test_roster_visa_and_eligibility_pages_are_always_due():
     assert is_due(["roster", "faq"], later, utcnow())
     assert not is_due(["other"], later, utcnow())
     assert is_due(["other"], later, later)
+
+
+@pytest.mark.parametrize(
+    ("url", "html", "types"),
+    [
+        # Words of a roster in a heading are not a roster: such pages would be fetched every cycle.
+        (
+            "/wellness.html",
+            "<title>Resident Wellness</title><h1>Resident Wellness</h1>",
+            ["support"],
+        ),
+        ("/gme/visas.html", "<title>Visas</title><h2>International Residents</h2>", ["visa"]),
+        # An address or title that says roster is one, even before residents are read from it.
+        ("/residents.html", "<title>Residents</title><p>Coming soon.</p>", ["roster"]),
+        ("/people/", "<title>Meet Our Residents</title>", ["roster"]),
+        (
+            "/p/",
+            "<h2>PGY-1</h2><ul><li>Ana Ruiz, MD - Harvard Medical School</li></ul>",
+            ["roster"],
+        ),
+    ],
+)
+def test_only_pages_that_are_rosters_are_typed_roster(url, html, types):
+    doc = html_to_document(html, url=f"http://example.org{url}")
+    assert classify_page(doc, residents=extract_residents(doc)) == types
 
 
 def test_stable_pages_are_skipped_until_due_and_visa_pages_every_cycle(db, tmp_path):

@@ -46,7 +46,7 @@ class QuoteInContext:
 
 
 def text_version(extraction_version: str | None) -> str | None:
-    """`text@2` out of a combined extractor version like `text@2+page_types@1+...`."""
+    """`text@2` out of a combined extractor version like `text@2+page_types@2+...`."""
     if not extraction_version:
         return None
     return next((p for p in extraction_version.split("+") if p.startswith("text@")), None)
